@@ -1,0 +1,198 @@
+"""The one entry point, ``neuronlab``: a thin face over library calls.
+
+Every command's body calls the library and prints; errors a user can act on (``NeuronlabError``)
+become one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from neuronlab.errors import NeuronlabError
+
+app = typer.Typer(
+    help="neuronlab: neural-network experiments from a single neuron to the multilayer perceptron.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+study_app = typer.Typer(help="Studies that answer one question honestly.", no_args_is_help=True)
+app.add_typer(study_app, name="study")
+
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(func: F) -> F:
+    """Turn a NeuronlabError (and a plain bad value from the library) into one line and exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except NeuronlabError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@app.command("tasks")
+@friendly
+def tasks_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False) -> None:
+    """List the built-in tasks with their kind, size and ceiling (best possible score)."""
+    from neuronlab.tasks import list_tasks
+
+    infos = list_tasks()
+    if as_json:
+        _print_json([info.__dict__ for info in infos])
+        return
+    table = Table(title="Tasks (ceiling: Bayes accuracy or noise-ceiling R² at default parameters)")
+    for col in ("name", "kind", "samples", "features", "ceiling", "description"):
+        table.add_column(col, overflow="fold")
+    for info in infos:
+        table.add_row(info.name, info.kind, str(info.n_samples), str(info.n_features), _fmt(info.ceiling),
+                      info.description)
+    console.print(table)
+
+
+def _parse_hidden(text: str) -> tuple[int, ...]:
+    from neuronlab.errors import ConfigError
+
+    try:
+        widths = tuple(int(w) for w in text.split(",") if w.strip())
+    except ValueError:
+        raise ConfigError(f"--hidden must be comma-separated widths such as 40 or 40,40; got {text!r}") from None
+    if not widths or min(widths) < 1:
+        raise ConfigError(f"--hidden needs at least one width ≥ 1, such as 40 or 40,40; got {text!r}")
+    return widths
+
+
+def _parse_params(pairs: list[str]) -> dict[str, Any]:
+    """``noise=0.3`` → {"noise": 0.3}: numbers become numbers, the rest stays text."""
+    from neuronlab.errors import ConfigError
+
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--param takes KEY=VALUE, such as noise=0.3; got {pair!r}")
+        value: Any = raw
+        for cast in (int, float):
+            try:
+                value = cast(raw)
+                break
+            except ValueError:
+                continue
+        params[key.strip()] = value
+    return params
+
+
+@app.command("train")
+@friendly
+def train_cmd(
+    task: Annotated[str, typer.Argument(help="A task name (see `neuronlab tasks`) or a path to a CSV file.")],
+    model: Annotated[str, typer.Option(help="neuron | mlp | linear | gp")] = "mlp",
+    hidden: Annotated[str, typer.Option(help="Hidden widths, comma-separated (mlp).")] = "40",
+    activation: Annotated[str | None, typer.Option(help="Activation (default: relu for mlp, sigmoid or identity for neuron).")] = None,
+    eta: Annotated[float, typer.Option(help="Learning rate η.")] = 0.01,
+    alpha: Annotated[float, typer.Option(help="Weight decay α.")] = 1e-4,
+    epochs: Annotated[int, typer.Option(help="Maximum number of epochs.")] = 500,
+    batch_size: Annotated[int | None, typer.Option(help="Mini-batch size (default: full batch).")] = None,
+    no_bias: Annotated[bool, typer.Option("--no-bias", help="Train without a bias term.")] = False,
+    early_stopping: Annotated[bool, typer.Option(help="Stop when the validation score stalls (30 epochs).")] = False,
+    scale: Annotated[bool, typer.Option(help="Standardise inputs (scaler fitted on the training split only).")] = True,
+    seed: Annotated[int, typer.Option(help="Seed of the task's data and the model's initial weights.")] = 0,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="Task parameter KEY=VALUE, e.g. -p noise=0.3.")] = None,
+    target: Annotated[str | None, typer.Option(help="Target column (CSV files).")] = None,
+    groups: Annotated[str | None, typer.Option(help="Groups column (CSV files), e.g. specimen id.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write the decision boundary (2-D) or fit (1-D) to this PNG.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Train one model on one task and print its scores against the task's ceiling."""
+    from neuronlab.errors import ConfigError
+    from neuronlab.experiments.fit import fit_and_score
+    from neuronlab.tasks import load_csv, load_task
+
+    task_params = _parse_params(param or [])
+    if task.lower().endswith(".csv") or Path(task).is_file():
+        if target is None:
+            raise ConfigError(f"{task} is a CSV file: name its target column with --target COLUMN")
+        the_task = load_csv(task, target=target, groups=groups, seed=seed, **task_params)
+    else:
+        the_task = load_task(task, seed=seed, **task_params)
+    params: dict[str, Any] = {"eta": eta, "alpha": alpha, "max_epochs": epochs, "batch_size": batch_size,
+                              "bias": not no_bias, "early_stopping": early_stopping}
+    if model == "mlp":
+        params["hidden"] = _parse_hidden(hidden)
+    if activation is not None:
+        params["activation"] = activation
+    elif model == "neuron" and the_task.kind == "regression":
+        params["activation"] = "identity"
+    result = fit_and_score(the_task, model, scale=scale, seed=seed, **params)
+    figure = None
+    if plot is not None:
+        from neuronlab.plots import plot_task_fit, save_figure
+
+        figure = save_figure(plot_task_fit(result.estimator, the_task), plot)
+    if as_json:
+        _print_json({"task": the_task.name, "kind": the_task.kind, "model": model, "params": result.params,
+                     "metrics": result.metrics, "ceiling": the_task.ceiling, "seconds": result.seconds,
+                     "figure": str(figure) if figure else None})
+        return
+    metric = result.metric_name
+    table = Table(title=f"{model} on {the_task.name} ({the_task.kind}, seed {seed})")
+    table.add_column("split")
+    table.add_column(metric, justify="right")
+    table.add_column("n", justify="right")
+    for split, values in result.metrics.items():
+        table.add_row(split, _fmt(values[metric]), str(len(getattr(the_task, f"y_{split}"))))
+    table.add_row("ceiling", _fmt(the_task.ceiling), "")
+    console.print(table)
+    history = result.history
+    if history is not None:
+        console.print(f"epochs run: {len(history)}  ({result.seconds:.2f} s)")
+    if figure is not None:
+        console.print(f"figure: {figure}")
+
+
+@app.command("demo")
+@friendly
+def demo_cmd(
+    out: Annotated[Path, typer.Option(help="Folder for the decision-boundary PNGs.")] = Path("neuronlab-out/demo"),
+    seed: Annotated[int, typer.Option(help="Seed of every task and model.")] = 0,
+) -> None:
+    """The Imperial practical end to end: a neuron by hand on separable data, XOR, Gaussians; an MLP on moons."""
+    from neuronlab.demo import run_demo
+
+    console.print("[bold]From a single neuron to the multilayer perceptron[/]")
+    rows = run_demo(out, seed=seed, on_step=lambda r: console.print(f"  done: {r.step} → {r.figure}"))
+    table = Table(title="Test accuracy against the ceiling (Bayes-optimal accuracy)")
+    for col in ("step", "task", "train acc", "test acc", "ceiling", "lesson"):
+        table.add_column(col, justify="right" if "acc" in col or col == "ceiling" else "left")
+    for r in rows:
+        table.add_row(r.step, r.task, _fmt(r.train_accuracy), _fmt(r.test_accuracy), _fmt(r.ceiling), r.lesson)
+    console.print(table)
+    console.print(f"Decision boundaries written to [bold]{out}/[/]")
+
+
+def main() -> None:
+    app()

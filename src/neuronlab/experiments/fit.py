@@ -1,0 +1,75 @@
+"""One model on one task: build, fit on the training split, score every split.
+
+The CLI's ``train`` and ``demo`` and (later) the experiment runner all go through here, so a number
+printed by the CLI is the number a script gets.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sklearn.base import BaseEstimator
+
+from neuronlab.evaluate import honest_pipeline, score_task
+from neuronlab.nn.baselines import make_model
+from neuronlab.tasks.base import Task
+
+# Hyper-parameters that only neural models take; linear models and GPs ignore them.
+NN_PARAMS = frozenset(
+    {"hidden", "activation", "eta", "alpha", "max_epochs", "batch_size", "bias", "optimizer",
+     "early_stopping", "n_iter_no_change", "validation_fraction", "backend", "n_neurons", "loss", "dtype"}
+)
+
+
+@dataclass
+class FitResult:
+    """A fitted model with its scores on train, val and test (and the task's ceiling to read them by)."""
+
+    task: Task
+    model: str
+    params: dict[str, Any]
+    estimator: Any
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def metric_name(self) -> str:
+        return "r2" if self.task.kind == "regression" else "accuracy"
+
+    def score(self, split: str = "test") -> float:
+        return float(self.metrics[split][self.metric_name])
+
+    @property
+    def history(self) -> Any:
+        """The per-epoch history of a neural model (None for linear models and GPs)."""
+        est = self.estimator
+        final = est.steps[-1][1] if hasattr(est, "steps") else est
+        return getattr(final, "history_", None)
+
+
+def build_model(model: str, task: Task, *, scale: bool = True, seed: int = 0, **params: Any) -> BaseEstimator:
+    """The estimator for ``model`` on ``task``; with ``scale`` a StandardScaler fitted on training data only."""
+    if model not in {"mlp", "neuron"}:
+        params = {k: v for k, v in params.items() if k not in NN_PARAMS}
+    estimator = make_model(model, task.kind, random_state=seed, **params)
+    return honest_pipeline(estimator) if scale else estimator
+
+
+def fit_and_score(
+    task: Task, model: str = "mlp", *, scale: bool = True, seed: int | None = None, **params: Any
+) -> FitResult:
+    """Fit ``model`` on ``task.X_train`` and score it on train, val and test.
+
+    ``seed`` defaults to the task's seed, so one number reproduces the whole run.
+    """
+    seed = task.seed if seed is None else seed
+    estimator = build_model(model, task, scale=scale, seed=seed, **params)
+    start = time.perf_counter()
+    estimator.fit(task.X_train, task.y_train)
+    seconds = time.perf_counter() - start
+    metrics = {split: score_task(estimator, task, split=split) for split in ("train", "val", "test")
+               if len(getattr(task, f"y_{split}"))}
+    return FitResult(task=task, model=model, params=dict(params, seed=seed), estimator=estimator,
+                     metrics=metrics, seconds=seconds)
