@@ -26,7 +26,7 @@ _LAZY: dict[str, str] = {
     "ACTIVATIONS": "neuronlab.nn.activations",
     "get_activation": "neuronlab.nn.activations",
     "Neuron": "neuronlab.nn.neuron",
-    "SideBySide": "neuronlab.nn.neuron",
+    "SideBySide": "neuronlab.nn.side_by_side",
     "MLPClassifier": "neuronlab.nn.estimators",
     "MLPRegressor": "neuronlab.nn.estimators",
     "NeuronClassifier": "neuronlab.nn.estimators",
@@ -77,5 +77,6 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real names
     from neuronlab.nn.activations import ACTIVATIONS, get_activation
     from neuronlab.nn.baselines import HandFeature, make_model
     from neuronlab.nn.estimators import MLPClassifier, MLPRegressor, NeuronClassifier, NeuronRegressor
-    from neuronlab.nn.neuron import Neuron, SideBySide
+    from neuronlab.nn.neuron import Neuron
+    from neuronlab.nn.side_by_side import SideBySide
     from neuronlab.tasks import Task, TaskInfo, list_tasks, load_task, load_csv
