@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sklearn.base import BaseEstimator
+from sklearn.pipeline import make_pipeline
 
 from neuronlab.evaluate import honest_pipeline, score_task
-from neuronlab.nn.baselines import make_model
+from neuronlab.nn.baselines import HandFeature, make_model
 from neuronlab.tasks.base import Task
 
 # Hyper-parameters that only neural models take; linear models and GPs ignore them.
@@ -49,11 +50,19 @@ class FitResult:
         return getattr(final, "history_", None)
 
 
-def build_model(model: str, task: Task, *, scale: bool = True, seed: int = 0, **params: Any) -> BaseEstimator:
-    """The estimator for ``model`` on ``task``; with ``scale`` a StandardScaler fitted on training data only."""
+def build_model(
+    model: str, task: Task, *, scale: bool = True, seed: int = 0, feature: str | None = None, **params: Any
+) -> BaseEstimator:
+    """The estimator for ``model`` on ``task``.
+
+    ``feature`` puts a hand-made feature map (e.g. ``"inv_sqrt"`` for Hall–Petch's 1/√d) in front;
+    ``scale`` adds a StandardScaler between the map and the model, fitted on training data only.
+    """
     if model not in {"mlp", "neuron"}:
         params = {k: v for k, v in params.items() if k not in NN_PARAMS}
     estimator = make_model(model, task.kind, random_state=seed, **params)
+    if feature not in (None, "none"):
+        estimator = make_pipeline(HandFeature(feature), estimator)
     return honest_pipeline(estimator) if scale else estimator
 
 
@@ -69,7 +78,7 @@ def fit_and_score(
     start = time.perf_counter()
     estimator.fit(task.X_train, task.y_train)
     seconds = time.perf_counter() - start
-    metrics = {split: score_task(estimator, task, split=split) for split in ("train", "val", "test")
-               if len(getattr(task, f"y_{split}"))}
+    splits = [split for split in ("train", "val", "test") if len(getattr(task, f"y_{split}"))]
+    metrics = {split: score_task(estimator, task, split=split) for split in splits}
     return FitResult(task=task, model=model, params=dict(params, seed=seed), estimator=estimator,
                      metrics=metrics, seconds=seconds)
