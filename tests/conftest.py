@@ -9,3 +9,6 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+
+# A real PostgreSQL server (Debian's package) for every test that asks for `postgres_url`/`postgres_db_url`.
+pytest_plugins = ["postgres"]
