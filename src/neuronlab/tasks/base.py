@@ -82,8 +82,9 @@ class Task:
 
     def __repr__(self) -> str:
         return (
-            f"Task({self.name!r}, kind={self.kind!r}, n_train={len(self.y_train)}, n_val={len(self.y_val)}, "
-            f"n_test={len(self.y_test)}, n_features={self.n_features}, seed={self.seed}, ceiling={self.ceiling})"
+            f"Task({self.name!r}, kind={self.kind!r}, n_train={len(self.y_train)}, "
+            f"n_val={len(self.y_val)}, n_test={len(self.y_test)}, n_features={self.n_features}, "
+            f"seed={self.seed}, ceiling={self.ceiling})"
         )
 
 
@@ -111,7 +112,8 @@ def split_task(
             raise TaskError(f"{frac_name} must be in [0, 1), got {frac}")
     if val_fraction + test_fraction >= 1.0:
         raise TaskError(
-            f"val_fraction + test_fraction must be < 1 (got {val_fraction} + {test_fraction}); leave data to train on"
+            f"val_fraction + test_fraction must be < 1 (got {val_fraction} + {test_fraction}); "
+            "leave data to train on"
         )
     X = np.asarray(X, dtype=float)
     if X.ndim == 1:
