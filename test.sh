@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh dev
-export PYTHONHASHSEED=0 MPLBACKEND=Agg
+bash scripts/apt-deps.sh
+# One BLAS/OpenMP thread per process: pytest runs one worker per core, and oversubscribed
+# OpenBLAS makes small GP fits ~30x slower.
+export PYTHONHASHSEED=0 MPLBACKEND=Agg OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 echo "== ruff"
 .venv/bin/ruff check src tests benchmarks
 echo "== mypy"

@@ -6,18 +6,15 @@ become one line on stderr and exit status 2, never a traceback.
 
 from __future__ import annotations
 
-import functools
-import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from neuronlab.errors import NeuronlabError
+from neuronlab.cli_common import console, friendly, print_json
+from neuronlab.cli_common import fmt as _fmt
+from neuronlab.cli_runs import register as register_experiment_commands
 
 app = typer.Typer(
     help="neuronlab: neural-network experiments from a single neuron to the multilayer perceptron.",
@@ -28,31 +25,7 @@ app = typer.Typer(
 study_app = typer.Typer(help="Studies that answer one question honestly.", no_args_is_help=True)
 app.add_typer(study_app, name="study")
 
-console = Console()
-err_console = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def friendly(func: F) -> F:
-    """Turn a NeuronlabError (and a plain bad value from the library) into one line and exit 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except NeuronlabError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+register_experiment_commands(app)
 
 
 @app.command("tasks")
@@ -63,7 +36,7 @@ def tasks_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON f
 
     infos = list_tasks()
     if as_json:
-        _print_json([info.__dict__ for info in infos])
+        print_json([info.__dict__ for info in infos])
         return
     table = Table(title="Tasks (ceiling: Bayes accuracy or noise-ceiling R² at default parameters)")
     for col in ("name", "kind", "samples", "features", "ceiling", "description"):
@@ -112,7 +85,9 @@ def train_cmd(
     task: Annotated[str, typer.Argument(help="A task name (see `neuronlab tasks`) or a path to a CSV file.")],
     model: Annotated[str, typer.Option(help="neuron | mlp | linear | gp")] = "mlp",
     hidden: Annotated[str, typer.Option(help="Hidden widths, comma-separated (mlp).")] = "40",
-    activation: Annotated[str | None, typer.Option(help="Activation (default: relu for mlp, sigmoid or identity for neuron).")] = None,
+    activation: Annotated[
+        str | None, typer.Option(help="Activation (default: relu for mlp; sigmoid or identity for neuron).")
+    ] = None,
     eta: Annotated[float, typer.Option(help="Learning rate η.")] = 0.01,
     alpha: Annotated[float, typer.Option(help="Weight decay α.")] = 1e-4,
     epochs: Annotated[int, typer.Option(help="Maximum number of epochs.")] = 500,
@@ -121,10 +96,14 @@ def train_cmd(
     early_stopping: Annotated[bool, typer.Option(help="Stop when the validation score stalls (30 epochs).")] = False,
     scale: Annotated[bool, typer.Option(help="Standardise inputs (scaler fitted on the training split only).")] = True,
     seed: Annotated[int, typer.Option(help="Seed of the task's data and the model's initial weights.")] = 0,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="Task parameter KEY=VALUE, e.g. -p noise=0.3.")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Task parameter KEY=VALUE, e.g. -p noise=0.3.")
+    ] = None,
     target: Annotated[str | None, typer.Option(help="Target column (CSV files).")] = None,
     groups: Annotated[str | None, typer.Option(help="Groups column (CSV files), e.g. specimen id.")] = None,
-    plot: Annotated[Path | None, typer.Option(help="Write the decision boundary (2-D) or fit (1-D) to this PNG.")] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="Write the decision boundary (2-D) or fit (1-D) to this PNG.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Train one model on one task and print its scores against the task's ceiling."""
@@ -154,7 +133,7 @@ def train_cmd(
 
         figure = save_figure(plot_task_fit(result.estimator, the_task), plot)
     if as_json:
-        _print_json({"task": the_task.name, "kind": the_task.kind, "model": model, "params": result.params,
+        print_json({"task": the_task.name, "kind": the_task.kind, "model": model, "params": result.params,
                      "metrics": result.metrics, "ceiling": the_task.ceiling, "seconds": result.seconds,
                      "figure": str(figure) if figure else None})
         return
@@ -192,6 +171,24 @@ def demo_cmd(
         table.add_row(r.step, r.task, _fmt(r.train_accuracy), _fmt(r.test_accuracy), _fmt(r.ceiling), r.lesson)
     console.print(table)
     console.print(f"Decision boundaries written to [bold]{out}/[/]")
+
+
+@app.command("figures")
+@friendly
+def figures_cmd(
+    out: Annotated[Path, typer.Option(help="Folder for the figures (PNG) and their numbers (JSON).")] = Path(
+        "neuronlab-out/figures"
+    ),
+    fast: Annotated[bool, typer.Option(help="Fewer epochs and samples (a quick look).")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of every figure.")] = 0,
+    only: Annotated[list[str] | None, typer.Option(help="Only these figures (repeat the option).")] = None,
+) -> None:
+    """Regenerate every figure the two practicals show, each with the numbers behind it."""
+    from neuronlab.figures import regenerate_all
+
+    written = regenerate_all(out, fast=fast, seed=seed, names=only)
+    for name, path in written.items():
+        console.print(f"{name:22s} {path}", highlight=False)
 
 
 def main() -> None:

@@ -1,4 +1,8 @@
-"""Matplotlib figures (Agg backend: files, never windows)."""
+"""Matplotlib figures (Agg backend: files, never windows).
+
+Each picture has a ``*_data`` function with the numbers behind it (what tests check) and a
+``plot_*`` function that draws them and returns the Figure.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,48 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from neuronlab.plots.boundary import (  # noqa: E402  (the backend must be chosen first)
+from neuronlab.plots.activations import activation_data, plot_activations, plot_derivatives
+from neuronlab.plots.boundary import (
     decision_grid,
+    new_figure,
     plot_decision_boundary,
     plot_regression_fit,
     plot_task_fit,
     save_figure,
 )
+from neuronlab.plots.confusion import confusion_data, plot_confusion_matrix
+from neuronlab.plots.curves import learning_curve_data, plot_learning_curves
+from neuronlab.plots.gradients import gradient_depth_data, plot_gradient_depth
+from neuronlab.plots.heatmap import plot_sweep_heatmap, sweep_grid_data
+from neuronlab.plots.regression import (
+    gp_band,
+    plot_regression_band,
+    plot_regression_grid,
+    regression_band_data,
+    regression_grid_data,
+)
 
-__all__ = ["decision_grid", "plot_decision_boundary", "plot_regression_fit", "plot_task_fit", "save_figure"]
+__all__ = [
+    "activation_data",
+    "confusion_data",
+    "decision_grid",
+    "gp_band",
+    "gradient_depth_data",
+    "learning_curve_data",
+    "new_figure",
+    "plot_activations",
+    "plot_confusion_matrix",
+    "plot_decision_boundary",
+    "plot_derivatives",
+    "plot_gradient_depth",
+    "plot_learning_curves",
+    "plot_regression_band",
+    "plot_regression_fit",
+    "plot_regression_grid",
+    "plot_sweep_heatmap",
+    "plot_task_fit",
+    "regression_band_data",
+    "regression_grid_data",
+    "save_figure",
+    "sweep_grid_data",
+]

@@ -55,7 +55,7 @@ def plot_decision_boundary(
     show_test: bool = True,
 ) -> Figure:
     """Probability shading, the boundary, and the train (o) and test (x) points of a 2-D task."""
-    fig, ax = _figure(ax)
+    fig, ax = new_figure(ax)
     xx, yy, proba = decision_grid(estimator, task, resolution=resolution)
     n_classes = proba.shape[-1]
     if n_classes == 2:
@@ -70,11 +70,12 @@ def plot_decision_boundary(
     for c in range(n_classes):
         colour = _CLASS_COLOURS[c % len(_CLASS_COLOURS)]
         train = task.y_train == c
-        ax.scatter(*task.X_train[train].T, c=colour, edgecolors="k", linewidths=0.4, s=22,
+        ax.scatter(task.X_train[train, 0], task.X_train[train, 1], c=colour, edgecolors="k", linewidths=0.4, s=22,
                    label=f"{_class_name(task, c)} (train)")
         if show_test:
             test = task.y_test == c
-            ax.scatter(*task.X_test[test].T, c=colour, marker="x", s=26, label=f"{_class_name(task, c)} (test)")
+            ax.scatter(task.X_test[test, 0], task.X_test[test, 1], c=colour, marker="x", s=26,
+                       label=f"{_class_name(task, c)} (test)")
     ax.set_xlabel(task.feature_names[0])
     ax.set_ylabel(task.feature_names[1])
     ax.set_title(title or f"{type(estimator).__name__} on {task.name}")
@@ -88,7 +89,7 @@ def plot_regression_fit(
     """A 1-D regression: the data, the model's curve and (where known) the true function."""
     if task.n_features != 1:
         raise ConfigError(f"a fit plot needs a 1-D task; {task.name!r} has {task.n_features} features")
-    fig, ax = _figure(ax)
+    fig, ax = new_figure(ax)
     X = np.concatenate([task.X_train, task.X_val, task.X_test])
     grid = np.linspace(X.min(), X.max(), resolution)[:, None]
     ax.scatter(task.X_train[:, 0], task.y_train, s=12, alpha=0.6, label="train")
@@ -126,7 +127,8 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
     return path
 
 
-def _figure(ax: Axes | None) -> tuple[Figure, Axes]:
+def new_figure(ax: Axes | None) -> tuple[Figure, Axes]:
+    """Draw into ``ax`` when given (a panel of a bigger figure), else into a new figure."""
     if ax is not None:
         return ax.figure, ax  # type: ignore[return-value]
     fig, new_ax = plt.subplots(figsize=(6.4, 5.0))

@@ -1,0 +1,235 @@
+"""spec → task → model → train → evaluate → record.
+
+Every run is recorded as it happens: the store first *claims* (spec hash, seed) as "running", then
+one transaction writes status, metrics, the per-epoch history and the figures.  A process killed in
+between leaves a claim whose owner is dead; the next sweep takes it over, so each run ends up
+recorded exactly once and never half-written.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from neuronlab.errors import DivergedError, NeuronlabError
+from neuronlab.experiments.fit import build_model, fit_and_score
+from neuronlab.experiments.spec import ExperimentSpec, SweepSpec
+from neuronlab.store import RunStore, environment_versions
+
+Status = Literal["done", "diverged", "failed", "skipped"]
+
+
+@dataclass
+class RunOutcome:
+    """What one (spec, seed) produced; ``run_id`` is None when nothing was recorded (no store, or skipped)."""
+
+    spec: ExperimentSpec
+    seed: int
+    status: Status
+    run_id: int | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    diverged_epoch: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float | None:
+        """The headline number: test accuracy (classification) or test R² (regression)."""
+        test = self.metrics.get("test", {})
+        value = test.get("accuracy", test.get("r2"))
+        return None if value is None else float(value)
+
+
+def evaluate_spec(spec: ExperimentSpec, *, seed: int, base_dir: str | Path | None = None
+                  ) -> tuple[dict[str, Any], dict[str, list[float]] | None, dict[str, bytes]]:
+    """Train and evaluate one experiment: (metrics, history, figures). Raises DivergedError on NaN."""
+    from neuronlab.evaluate import cross_validate_task
+
+    task = spec.load_task(seed, base_dir=base_dir)
+    params = spec.model_params()
+    # Holdout: fit on the training split, score train, val and test.
+    result = fit_and_score(task, spec.model.kind, seed=seed, **params)
+    metrics: dict[str, Any] = {split: _plain(values) for split, values in result.metrics.items()}
+    if task.ceiling is not None:
+        metrics["ceiling"] = float(task.ceiling)
+    # Cross-validation on train + val, the scaler refitted inside every training fold.
+    if spec.evaluate.method == "cv":
+        scale = params.pop("scale")
+        estimator = build_model(spec.model.kind, task, scale=scale, seed=seed, **params)
+        cv = cross_validate_task(estimator, task, cv=spec.evaluate.cv, n_splits=spec.evaluate.n_splits, seed=seed)
+        metrics["cv"] = {"splitter": cv.splitter, "scoring": cv.scoring, "mean": cv.mean, "std": cv.std,
+                         "folds": [float(s) for s in cv.scores]}
+    history = result.history
+    history_columns = None
+    if history is not None:
+        history_columns = {k: [float(x) for x in v] for k, v in history.to_dict().items()
+                           if isinstance(v, list | tuple) and k != "epoch"}
+    return metrics, history_columns, _figures(result.estimator, task, history)
+
+
+def run_experiment(
+    spec: ExperimentSpec,
+    *,
+    seed: int,
+    store: RunStore | None = None,
+    sweep: str | None = None,
+    base_dir: str | Path | None = None,
+) -> RunOutcome:
+    """Run one (spec, seed); with a store, claim it first and record the result (or skip if done)."""
+    run_id = None
+    if store is not None:
+        run_id = store.claim(spec=spec.canonical(), spec_hash=spec.spec_hash(), seed=seed, experiment=spec.name,
+                             task=_task_label(spec), model=spec.model.kind, params=_jsonable(spec.flat_params()),
+                             sweep=sweep, versions=environment_versions())
+        if run_id is None:
+            return RunOutcome(spec, seed, "skipped")
+    start = time.perf_counter()
+    outcome = RunOutcome(spec, seed, "done", run_id=run_id)
+    history: dict[str, list[float]] | None = None
+    figures: dict[str, bytes] = {}
+    try:
+        outcome.metrics, history, figures = evaluate_spec(spec, seed=seed, base_dir=base_dir)
+    except DivergedError as exc:
+        outcome.status, outcome.error, outcome.diverged_epoch = "diverged", str(exc), exc.epoch
+    except NeuronlabError as exc:
+        outcome.status, outcome.error = "failed", str(exc)
+    except Exception as exc:  # a bug must not stop a sweep; the traceback is kept with the run
+        outcome.status = "failed"
+        outcome.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+    outcome.seconds = time.perf_counter() - start
+    if store is not None and run_id is not None:
+        store.finish(run_id, status=outcome.status, metrics=outcome.metrics, history=history, artifacts=figures,
+                     error=outcome.error, diverged_epoch=outcome.diverged_epoch, duration_s=outcome.seconds)
+    return outcome
+
+
+def expand(spec: ExperimentSpec | SweepSpec) -> list[tuple[ExperimentSpec, int]]:
+    """Every (experiment, seed) pair a spec stands for, in a fixed order."""
+    experiments = spec.expand() if isinstance(spec, SweepSpec) else [spec]
+    return [(exp, seed) for exp in experiments for seed in exp.seeds]
+
+
+def sweep_name(spec: ExperimentSpec | SweepSpec) -> str:
+    return spec.base.name if isinstance(spec, SweepSpec) else spec.name
+
+
+def run_sweep(
+    spec: ExperimentSpec | SweepSpec,
+    *,
+    store: RunStore,
+    jobs: int = 1,
+    base_dir: str | Path | None = None,
+    on_result: Callable[[RunOutcome], None] | None = None,
+) -> list[RunOutcome]:
+    """Run every (experiment, seed) not yet recorded; re-running skips what is done.
+
+    ``jobs > 1`` runs them in that many processes (spawned, each with its own store connection;
+    the store's claims make concurrent and resumed sweeps record each run exactly once).
+    """
+    name = sweep_name(spec)
+    todo = expand(spec)
+    done = store.done_keys()
+    pending = [(exp, seed) for exp, seed in todo if (exp.spec_hash(), seed) not in done]
+    outcomes = [RunOutcome(exp, seed, "skipped") for exp, seed in todo if (exp.spec_hash(), seed) in done]
+    for outcome in outcomes:
+        if on_result is not None:
+            on_result(outcome)
+    for outcome in _execute(pending, store=store, jobs=jobs, sweep=name, base_dir=base_dir):
+        outcomes.append(outcome)
+        if on_result is not None:
+            on_result(outcome)
+    return outcomes
+
+
+def _execute(pending: list[tuple[ExperimentSpec, int]], *, store: RunStore, jobs: int, sweep: str,
+             base_dir: str | Path | None) -> Iterable[RunOutcome]:
+    if jobs <= 1 or len(pending) <= 1:
+        for exp, seed in pending:
+            yield run_experiment(exp, seed=seed, store=store, sweep=sweep, base_dir=base_dir)
+        return
+    # Spawn, not fork: forking a process that already runs torch's thread pools can deadlock.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
+                             initializer=_init_worker) as pool:
+        futures = [pool.submit(_run_in_worker, exp.model_dump(mode="json"), seed, store.url, sweep,
+                               None if base_dir is None else str(base_dir)) for exp, seed in pending]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _init_worker() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # one core per process: jobs processes share the machine's cores
+
+
+_WORKER_STORE: dict[str, RunStore] = {}
+
+
+def _run_in_worker(spec_json: dict[str, Any], seed: int, url: str, sweep: str, base_dir: str | None) -> RunOutcome:
+    store = _WORKER_STORE.get(url)
+    if store is None:
+        store = _WORKER_STORE[url] = RunStore(url)
+    spec = ExperimentSpec.model_validate(spec_json, context={"check_task": False})
+    return run_experiment(spec, seed=seed, store=store, sweep=sweep, base_dir=base_dir)
+
+
+def _task_label(spec: ExperimentSpec) -> str:
+    return spec.task.name or Path(str(spec.task.csv)).name
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """Metrics as JSON-able numbers (confusion matrices as nested lists)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, np.ndarray):
+            out[key] = value.tolist()
+        elif isinstance(value, np.generic):
+            out[key] = value.item()
+        else:
+            out[key] = value
+    return out
+
+
+def _figures(estimator: Any, task: Any, history: Any) -> dict[str, bytes]:
+    """PNG bytes of the run's pictures: its boundary or fit, where the task has one."""
+    from neuronlab.errors import ConfigError
+    from neuronlab.plots import plot_task_fit
+
+    figures: dict[str, bytes] = {}
+    try:
+        fig = plot_task_fit(estimator, task)
+    except ConfigError:
+        return figures  # no natural picture for this task (e.g. more than two features)
+    figures["fit.png"] = _png(fig)
+    return figures
+
+
+def _png(fig: Any) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def default_jobs() -> int:
+    return max(1, (os.cpu_count() or 1))
