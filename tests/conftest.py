@@ -6,7 +6,7 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import torch  # noqa: E402
+import torch
 
 torch.set_num_threads(1)
 

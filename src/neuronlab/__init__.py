@@ -79,4 +79,4 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real names
     from neuronlab.nn.estimators import MLPClassifier, MLPRegressor, NeuronClassifier, NeuronRegressor
     from neuronlab.nn.neuron import Neuron
     from neuronlab.nn.side_by_side import SideBySide
-    from neuronlab.tasks import Task, TaskInfo, list_tasks, load_task, load_csv
+    from neuronlab.tasks import Task, TaskInfo, list_tasks, load_csv, load_task

@@ -1,0 +1,5 @@
+"""``python -m neuronlab`` runs the CLI."""
+
+from neuronlab.cli import main
+
+main()

@@ -1,0 +1,127 @@
+"""The CLI is a thin face: its numbers are the library's, its errors one line and exit status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from neuronlab.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("command", [[], ["tasks"], ["train"], ["demo"], ["study"], ["study", "hall-petch"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    code, out = run(*command, "--help")
+    assert code == 0, out
+    assert "Usage" in out
+
+
+def test_tasks_lists_names_kinds_and_ceilings() -> None:
+    code, out = run("tasks", "--json")
+    assert code == 0, out
+    rows = {row["name"]: row for row in json.loads(out)}
+    assert {"and", "xor", "moons", "gaussians", "sin", "hall_petch", "iris"} <= set(rows)
+    assert rows["moons"]["kind"] == "binary" and rows["sin"]["kind"] == "regression"
+    assert 0.5 < rows["gaussians"]["ceiling"] < 1.0
+
+
+def test_train_json_matches_library_call() -> None:
+    from neuronlab import load_task
+    from neuronlab.experiments import fit_and_score
+
+    code, out = run("train", "moons", "--model", "mlp", "--epochs", "60", "--seed", "3", "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    direct = fit_and_score(load_task("moons", seed=3), "mlp", seed=3, hidden=(40,), eta=0.01, alpha=1e-4,
+                           max_epochs=60, batch_size=None, bias=True, early_stopping=False)
+    assert report["metrics"]["test"]["accuracy"] == pytest.approx(direct.score("test"), abs=0)
+    assert report["ceiling"] == direct.task.ceiling
+
+
+def test_train_writes_a_boundary_plot(tmp_path: Path) -> None:
+    png = tmp_path / "xor.png"
+    code, out = run("train", "xor", "--hidden", "8,8", "--epochs", "50", "--plot", str(png))
+    assert code == 0, out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "ceiling" in out
+
+
+def test_train_regression_neuron_uses_identity(tmp_path: Path) -> None:
+    code, out = run("train", "identity", "--model", "neuron", "--epochs", "200", "--json")
+    assert code == 0, out
+    assert json.loads(out)["metrics"]["test"]["r2"] > 0.9
+
+
+def test_train_csv(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 2))
+    lines = ["a,b,label"] + [f"{a},{b},{'yes' if a + b > 0 else 'no'}" for a, b in X]
+    csv = tmp_path / "data.csv"
+    csv.write_text("\n".join(lines) + "\n")
+    code, out = run("train", str(csv), "--target", "label", "--model", "linear", "--json")
+    assert code == 0, out
+    assert json.loads(out)["metrics"]["test"]["accuracy"] > 0.9
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["train", "mooons"], "moons"),                                   # unknown task lists valid names
+        (["train", "moons", "--activation", "banana"], "relu"),           # unknown activation lists valid ones
+        (["train", "moons", "--model", "forest"], "mlp"),                 # unknown model
+        (["train", "moons", "--hidden", "40,0"], "--hidden"),             # width 0
+        (["train", "moons", "-p", "colour=red"], "colour"),               # unknown task parameter
+        (["train", "missing.csv", "--target", "y"], "missing.csv"),      # file not there
+        (["train", "moons", "--eta", "-1"], "eta"),                       # eta <= 0
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], needle: str) -> None:
+    code, out = run(*args)
+    assert code == 2, out
+    assert "Traceback" not in out
+    assert needle in out
+    assert len(out.strip().splitlines()) <= 2  # one message (Rich may wrap a long line once)
+
+
+def test_csv_without_target_is_a_clear_error(tmp_path: Path) -> None:
+    csv = tmp_path / "d.csv"
+    csv.write_text("a,b\n1,2\n")
+    code, out = run("train", str(csv))
+    assert code == 2 and "--target" in out
+
+
+def test_divergence_is_reported_with_its_epoch() -> None:
+    code, out = run("train", "sinh", "--model", "mlp", "--hidden", "64,64", "--eta", "1e6", "--epochs", "50",
+                    "--no-scale", "-p", "x_max=6")
+    assert code == 2, out
+    assert "epoch" in out and "smaller eta" in out
+
+
+def test_console_script_exits_2_without_traceback() -> None:
+    """The installed entry point, in a real process."""
+    proc = subprocess.run([sys.executable, "-m", "neuronlab", "train", "no_such_task"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "no_such_task" in proc.stderr
+
+
+@pytest.mark.slow
+def test_demo_prints_table_and_writes_boundaries(tmp_path: Path) -> None:
+    code, out = run("demo", "--out", str(tmp_path))
+    assert code == 0, out
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert len(pngs) == 5, pngs
+    assert "xor" in out and "moons" in out and "ceiling" in out
