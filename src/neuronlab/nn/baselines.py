@@ -148,9 +148,12 @@ class HandFeature(TransformerMixin, BaseEstimator):
         if not ok.all():
             col = int(self.columns_[int(np.argmin(ok))])
             label = self._input_names()[col]
+            low = X[:, col].min()
+            # "Negative values in data" is scikit-learn's wording for positive-only estimators.
+            what = "Negative values in data" if low < 0 else "Zero values in data"
             raise DataError(
-                f"HandFeature({self.name!r}) needs {m.domain} inputs but column {label!r} has min "
-                f"{X[:, col].min():.4g}; pass raw physical values and scale after the feature map"
+                f"{what}: HandFeature({self.name!r}) needs {m.domain} inputs but column {label!r} has min "
+                f"{low:.4g}; pass raw physical values and scale after the feature map"
             )
 
     def _input_names(self) -> list[str]:
@@ -163,7 +166,8 @@ class HandFeature(TransformerMixin, BaseEstimator):
         if len(names) != self.n_features_in_:
             raise ValueError(f"input_features has {len(names)} names, expected {self.n_features_in_}")
         mapped = set(self.columns_.tolist())
-        out = [f"{self.name}({n})" if i in mapped and self.name != "identity" else n for i, n in enumerate(names)]
+        rename = self.name != "identity"
+        out = [f"{self.name}({n})" if rename and i in mapped else n for i, n in enumerate(names)]
         return np.asarray(out, dtype=object)
 
     def __sklearn_tags__(self) -> Tags:

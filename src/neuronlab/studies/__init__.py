@@ -1,0 +1,7 @@
+"""Studies: fixed, reproducible comparisons that answer one question from the practicals each."""
+
+from __future__ import annotations
+
+from neuronlab.studies.hall_petch import HallPetchRow, HallPetchStudy, PairedDifference, run_hall_petch_study
+
+__all__ = ["HallPetchRow", "HallPetchStudy", "PairedDifference", "run_hall_petch_study"]
