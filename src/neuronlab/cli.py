@@ -173,6 +173,42 @@ def demo_cmd(
     console.print(f"Decision boundaries written to [bold]{out}/[/]")
 
 
+@study_app.command("hall-petch")
+@friendly
+def study_hall_petch(
+    seed: Annotated[int, typer.Option(help="Seed of the data, the folds and the models.")] = 0,
+    folds: Annotated[int, typer.Option(help="Folds of each cross-validation.")] = 5,
+    epochs: Annotated[int, typer.Option(help="Most epochs per MLP (early stopping after 30 stale epochs).")] = 500,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Task parameter KEY=VALUE, e.g. -p crop_noise=40.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Does an MLP on raw grain size d beat a straight line on the hand-made feature 1/√d? (FAU week 5)
+
+    Every model under GroupKFold by specimen (honest) and under KFold (leaky), scaler fitted in-fold.
+    """
+    from neuronlab.studies.hall_petch import run_hall_petch_study
+
+    study = run_hall_petch_study(seed=seed, n_splits=folds, max_epochs=epochs, task_params=_parse_params(param or []))
+    if as_json:
+        print_json(study.to_dict())
+        return
+    table = Table(title=f"Hall–Petch: R² on {study.n_dev} crops of {study.n_specimens_dev} specimens "
+                  f"({folds} folds, seed {seed}); test split {study.n_test} crops")
+    for col in ("model", "GroupKFold (honest)", "pooled", "KFold (leaky)", "pooled", "leak", "test R²"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in study.rows:
+        table.add_row(r.name, f"{r.group.mean:.3f} ± {r.group.std:.3f}", _fmt(r.group_pooled_r2),
+                      f"{r.kfold.mean:.3f} ± {r.kfold.std:.3f}", _fmt(r.kfold_pooled_r2), f"{r.leak:+.3f}",
+                      _fmt(r.test_r2))
+    console.print(table)
+    p = study.paired
+    console.print(f"{p.a} − {p.b}, fold by fold (GroupKFold): {p.mean:+.3f} ± {p.std:.3f}; "
+                  f"{p.a} wins {p.wins} of {len(p.diffs)} folds", highlight=False)
+    console.print(f"noise ceiling R²: {_fmt(study.ceiling)}  (the best any model can do on this generator)")
+
+
 @app.command("figures")
 @friendly
 def figures_cmd(

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sklearn.base import BaseEstimator
-from sklearn.pipeline import make_pipeline
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from neuronlab.evaluate import honest_pipeline, score_task
 from neuronlab.nn.baselines import HandFeature, make_model
@@ -45,9 +47,18 @@ class FitResult:
     @property
     def history(self) -> Any:
         """The per-epoch history of a neural model (None for linear models and GPs)."""
-        est = self.estimator
-        final = est.steps[-1][1] if hasattr(est, "steps") else est
-        return getattr(final, "history_", None)
+        return getattr(final_estimator(self.estimator), "history_", None)
+
+
+def final_estimator(estimator: Any) -> Any:
+    """The model inside the wrappers ``build_model`` adds (target scaling, pipelines)."""
+    while True:
+        if isinstance(estimator, TransformedTargetRegressor):
+            estimator = getattr(estimator, "regressor_", estimator.regressor)
+        elif isinstance(estimator, Pipeline):
+            estimator = estimator.steps[-1][1]
+        else:
+            return estimator
 
 
 def build_model(
@@ -56,14 +67,21 @@ def build_model(
     """The estimator for ``model`` on ``task``.
 
     ``feature`` puts a hand-made feature map (e.g. ``"inv_sqrt"`` for Hall–Petch's 1/√d) in front;
-    ``scale`` adds a StandardScaler between the map and the model, fitted on training data only.
+    ``scale`` adds a StandardScaler between the map and the model, fitted on training data only, and
+    for neural regressors also standardises the target (yield stresses in MPa would otherwise need
+    thousands of epochs for an identity output to reach them); predictions come back in target units.
     """
     if model not in {"mlp", "neuron"}:
         params = {k: v for k, v in params.items() if k not in NN_PARAMS}
     estimator = make_model(model, task.kind, random_state=seed, **params)
     if feature not in (None, "none"):
         estimator = make_pipeline(HandFeature(feature), estimator)
-    return honest_pipeline(estimator) if scale else estimator
+    if not scale:
+        return estimator
+    pipeline = honest_pipeline(estimator)
+    if task.kind == "regression" and model in {"mlp", "neuron"}:
+        return TransformedTargetRegressor(regressor=pipeline, transformer=StandardScaler())
+    return pipeline
 
 
 def fit_and_score(

@@ -8,6 +8,7 @@ recorded exactly once and never half-written.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import time
@@ -209,16 +210,15 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _figures(estimator: Any, task: Any, history: Any) -> dict[str, bytes]:
-    """PNG bytes of the run's pictures: its boundary or fit, where the task has one."""
+    """PNG bytes of the run's pictures: its boundary or fit (where the task has one), its learning curves."""
     from neuronlab.errors import ConfigError
-    from neuronlab.plots import plot_task_fit
+    from neuronlab.plots import plot_learning_curves, plot_task_fit
 
     figures: dict[str, bytes] = {}
-    try:
-        fig = plot_task_fit(estimator, task)
-    except ConfigError:
-        return figures  # no natural picture for this task (e.g. more than two features)
-    figures["fit.png"] = _png(fig)
+    with contextlib.suppress(ConfigError):  # no natural picture for a task with more than two features
+        figures["fit.png"] = _png(plot_task_fit(estimator, task))
+    if history is not None and len(history):
+        figures["learning_curves.png"] = _png(plot_learning_curves(history))
     return figures
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -46,6 +46,11 @@ class Activation:
     f: Callable[[Array], Array]
     df: Callable[[Array], Array]
     formula: str
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # Some table entries are lambdas, which pickle cannot name: pickle an Activation by its name,
+        # so fitted NumPy neurons (and estimators holding them) pickle for joblib and GridSearchCV.
+        return (get_activation, (self.name,))
 
     def __call__(self, a: Array) -> Array:
         return self.f(np.asarray(a, dtype=float))
