@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from neuronlab.cli_common import console, friendly, print_json
@@ -43,7 +44,7 @@ def tasks_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON f
         table.add_column(col, overflow="fold")
     for info in infos:
         table.add_row(info.name, info.kind, str(info.n_samples), str(info.n_features), _fmt(info.ceiling),
-                      info.description)
+                      escape(info.description))
     console.print(table)
 
 

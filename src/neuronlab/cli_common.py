@@ -13,7 +13,8 @@ from rich.console import Console
 
 from neuronlab.errors import NeuronlabError
 
-console = Console()
+# Piped or captured output has no terminal width; 120 columns keep the tables on one line per row.
+console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 

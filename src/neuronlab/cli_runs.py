@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -110,8 +111,8 @@ def runs_list(
     for col in ("id", "experiment", "task", "model", "seed", "status", "score", "when"):
         table.add_column(col, overflow="fold")
     for r in runs:
-        table.add_row(str(r.id), r.experiment, r.task, r.model, str(r.seed), r.status, fmt(_headline(r.metrics)),
-                      r.created_at.strftime("%Y-%m-%d %H:%M"))
+        table.add_row(str(r.id), escape(r.experiment), r.task, r.model, str(r.seed), r.status,
+                      fmt(_headline(r.metrics)), r.created_at.strftime("%Y-%m-%d %H:%M"))
     console.print(table)
 
 
@@ -127,7 +128,8 @@ def runs_show(
     if as_json:
         print_json(record.__dict__)
         return
-    console.print(f"[bold]run {record.id}[/]: {record.experiment}  ({record.task}, {record.model}, seed {record.seed})")
+    console.print(f"[bold]run {record.id}[/]: {escape(record.experiment)}  "
+                  f"({record.task}, {record.model}, seed {record.seed})")
     console.print(f"status: {record.status}" + (f" at epoch {record.diverged_epoch}" if record.diverged_epoch else ""))
     if record.error:
         console.print(f"error: {record.error.splitlines()[0]}", highlight=False)
@@ -145,7 +147,7 @@ def runs_show(
         console.print(f"artifacts: {', '.join(record.artifacts)}")
     console.print(f"versions: {record.versions}", highlight=False)
     if record.notes:
-        console.print(f"notes:\n{record.notes}", highlight=False)
+        console.print(f"notes:\n{escape(record.notes)}", highlight=False)
 
 
 @runs_app.command("compare")
