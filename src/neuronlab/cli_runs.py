@@ -37,6 +37,7 @@ def register(app: typer.Typer) -> None:
     """Add the experiment commands to the main app."""
     app.command("run")(run_cmd)
     app.command("sweep")(sweep_cmd)
+    app.command("report")(report_cmd)
     app.add_typer(runs_app, name="runs")
     app.add_typer(db_app, name="db")
 
@@ -200,6 +201,22 @@ def runs_export(
     if fmt_ not in ("csv", "json"):
         raise ConfigError(f"--format must be csv or json, got {fmt_!r}")
     sys.stdout.write(_store(db).export(format=fmt_, task=task))
+
+
+@friendly
+def report_cmd(
+    out: Annotated[Path, typer.Option(help="Folder for the lab notebook (HTML pages and figures).")] = Path(
+        "neuronlab-out/report"
+    ),
+    db: DbOption = None,
+    task: Annotated[str | None, typer.Option(help="Only this task.")] = None,
+    figures: Annotated[int, typer.Option(help="Runs per task drawn with their figures (besides the best).")] = 4,
+) -> None:
+    """Write the lab notebook: a static HTML page per task from the recorded runs (opens offline)."""
+    from neuronlab.report import build_report
+
+    index = build_report(_store(db), out, task=task, figures_per_task=figures)
+    console.print(f"lab notebook: {index}")
 
 
 @db_app.command("upgrade")

@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from neuronlab.errors import NeuronlabError
-from neuronlab.experiments.fit import build_model
+from neuronlab.experiments.fit import build_model, final_estimator
 from neuronlab.experiments.spec import (
     ExperimentSpec,
     Feature,
@@ -226,7 +226,7 @@ def test_model_params_omit_activation_when_unset() -> None:
 def test_model_params_build_a_model(kind: str) -> None:
     spec = _experiment(BASE + f'[model]\nkind = "{kind}"\nactivation = "tanh"\n[train]\nbatch_size = 8\n')
     estimator = build_model(kind, spec.load_task(0), seed=0, **spec.model_params())
-    final = estimator.steps[-1][1]
+    final = final_estimator(estimator)
     if kind in ("neuron", "mlp"):
         assert final.get_params()["eta"] == spec.train.eta
         assert final.get_params()["batch_size"] == 8
