@@ -96,6 +96,9 @@ def train_cmd(
     no_bias: Annotated[bool, typer.Option("--no-bias", help="Train without a bias term.")] = False,
     early_stopping: Annotated[bool, typer.Option(help="Stop when the validation score stalls (30 epochs).")] = False,
     scale: Annotated[bool, typer.Option(help="Standardise inputs (scaler fitted on the training split only).")] = True,
+    feature: Annotated[
+        str | None, typer.Option(help="Hand-made feature map first: inv_sqrt (1/√x), sqrt, log, inv, square.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the task's data and the model's initial weights.")] = 0,
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="Task parameter KEY=VALUE, e.g. -p noise=0.3.")
@@ -127,7 +130,7 @@ def train_cmd(
         params["activation"] = activation
     elif model == "neuron" and the_task.kind == "regression":
         params["activation"] = "identity"
-    result = fit_and_score(the_task, model, scale=scale, seed=seed, **params)
+    result = fit_and_score(the_task, model, scale=scale, seed=seed, feature=feature, **params)
     figure = None
     if plot is not None:
         from neuronlab.plots import plot_task_fit, save_figure

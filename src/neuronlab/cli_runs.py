@@ -159,15 +159,20 @@ def runs_compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Runs side by side: only the parameters that differ, then every metric."""
-    comparison = _store(db).compare(list(run_ids))
+    store = _store(db)
+    comparison = store.compare(list(run_ids))
+    differing = dict(comparison.differing)
+    seeds = tuple(store.get(rid).seed for rid in comparison.run_ids)
+    if len(set(seeds)) > 1:
+        differing["seed"] = seeds
     if as_json:
-        print_json({"run_ids": comparison.run_ids, "differing": comparison.differing, "metrics": comparison.metrics})
+        print_json({"run_ids": comparison.run_ids, "differing": differing, "metrics": comparison.metrics})
         return
     table = Table(title=f"runs {', '.join(map(str, comparison.run_ids))}")
     table.add_column("")
     for rid in comparison.run_ids:
         table.add_column(str(rid), justify="right")
-    for key, values in comparison.differing.items():
+    for key, values in differing.items():
         table.add_row(key, *(str(v) for v in values))
     table.add_section()
     for key, values in comparison.metrics.items():

@@ -152,7 +152,7 @@ def test_cli_run_list_show_compare_note_export(tmp_path: Path) -> None:
     assert len(listed) == 4 and {r["task"] for r in listed} == {"xor"}
     ids = [str(r["id"]) for r in listed[:2]]
     compared = json.loads(runner.invoke(app, ["runs", "compare", *ids, "--db", db, "--json"]).output)
-    assert set(compared["differing"]) <= {"train.eta"}  # the runs differ in eta or seed only
+    assert set(compared["differing"]) <= {"train.eta", "seed"}  # the runs differ in eta or seed only
     assert runner.invoke(app, ["runs", "note", ids[0], "boundary is a straight line", "--db", db]).exit_code == 0
     shown = runner.invoke(app, ["runs", "show", ids[0], "--db", db])
     assert "boundary is a straight line" in shown.output
