@@ -78,7 +78,7 @@ def plot_decision_boundary(
                        label=f"{_class_name(task, c)} (test)")
     ax.set_xlabel(task.feature_names[0])
     ax.set_ylabel(task.feature_names[1])
-    ax.set_title(title or f"{type(estimator).__name__} on {task.name}")
+    ax.set_title(title or f"{model_name(estimator)} on {task.name}")
     ax.legend(loc="best", fontsize=7, framealpha=0.7)
     return fig
 
@@ -99,7 +99,7 @@ def plot_regression_fit(
     ax.plot(grid[:, 0], np.asarray(estimator.predict(grid)).ravel(), "C3", lw=2, label="model")
     ax.set_xlabel(task.feature_names[0])
     ax.set_ylabel(task.target_name)
-    ax.set_title(title or f"{type(estimator).__name__} on {task.name}")
+    ax.set_title(title or f"{model_name(estimator)} on {task.name}")
     ax.legend(loc="best", fontsize=8)
     return fig
 
@@ -125,6 +125,13 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+def model_name(estimator: Any) -> str:
+    """The model's class name, looking through pipelines and target scalers (what a reader cares about)."""
+    from neuronlab.experiments.fit import final_estimator
+
+    return type(final_estimator(estimator)).__name__
 
 
 def new_figure(ax: Axes | None) -> tuple[Figure, Axes]:

@@ -215,14 +215,16 @@ def _sweeps(runs: Sequence[RunSummary], page: str, out: _Output) -> tuple[list[n
 
 
 def _run_figures(store: RunStore, run: RunSummary, detail: RunRecord | None, out: _Output) -> list[Figure]:
-    """The images stored with the run (copied as they are) and its learning curves (drawn here)."""
+    """The images stored with the run (copied as they are) and its learning curves (drawn here unless
+    the run stored its own)."""
     figures = []
     for artifact in detail.artifacts if detail is not None else ():
         if artifact.lower().endswith(_IMAGE_SUFFIXES):
             stem, _, suffix = artifact.rpartition(".")
             path = out.add(f"run-{run.id}-{stem or suffix}", "." + suffix.lower(), store.artifact(run.id, artifact))
             figures.append(Figure(path, f"run {run.id}: {artifact}"))
-    curves = _curves(run, None if detail is None else detail.history)
+    stored = detail is not None and any("learning" in name for name in detail.artifacts)
+    curves = None if stored else _curves(run, None if detail is None else detail.history)
     if curves is not None:
         path = out.add(f"run-{run.id}-learning-curves", ".png", curves)
         figures.append(Figure(path, f"run {run.id}: train and validation loss, validation metric per epoch"))
