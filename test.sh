@@ -9,7 +9,7 @@ bash scripts/apt-deps.sh
 # OpenBLAS makes small GP fits ~30x slower.
 export PYTHONHASHSEED=0 MPLBACKEND=Agg OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 echo "== ruff"
-.venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff check src tests benchmarks notebooks
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"

@@ -40,6 +40,8 @@ _LAZY: dict[str, str] = {
     "honest_pipeline": "neuronlab.evaluate",
     "cross_validate_task": "neuronlab.evaluate",
     "leakage_report": "neuronlab.evaluate",
+    # practicals
+    "check": "neuronlab.practicals",
     # errors
     "NeuronlabError": "neuronlab.errors",
     "ConfigError": "neuronlab.errors",
@@ -79,4 +81,5 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real names
     from neuronlab.nn.estimators import MLPClassifier, MLPRegressor, NeuronClassifier, NeuronRegressor
     from neuronlab.nn.neuron import Neuron
     from neuronlab.nn.side_by_side import SideBySide
+    from neuronlab.practicals import check
     from neuronlab.tasks import Task, TaskInfo, list_tasks, load_csv, load_task

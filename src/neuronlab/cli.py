@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from neuronlab.cli_class import register as register_class_commands
 from neuronlab.cli_common import console, friendly, print_json
 from neuronlab.cli_common import fmt as _fmt
 from neuronlab.cli_runs import register as register_experiment_commands
@@ -25,8 +26,11 @@ app = typer.Typer(
 )
 study_app = typer.Typer(help="Studies that answer one question honestly.", no_args_is_help=True)
 app.add_typer(study_app, name="study")
+practical_app = typer.Typer(help="The practicals as notebooks: student copies and grading.", no_args_is_help=True)
+app.add_typer(practical_app, name="practical")
 
 register_experiment_commands(app)
+register_class_commands(app)
 
 
 @app.command("tasks")
@@ -211,6 +215,41 @@ def study_hall_petch(
     console.print(f"{p.a} − {p.b}, fold by fold (GroupKFold): {p.mean:+.3f} ± {p.std:.3f}; "
                   f"{p.a} wins {p.wins} of {len(p.diffs)} folds", highlight=False)
     console.print(f"noise ceiling R²: {_fmt(study.ceiling)}  (the best any model can do on this generator)")
+
+
+@practical_app.command("build")
+@friendly
+def practical_build(
+    src: Annotated[Path, typer.Argument(help="An instructor notebook (.py percent script or .ipynb) or a folder.")],
+    out: Annotated[Path, typer.Option(help="Folder for the student notebooks.")] = Path("student"),
+) -> None:
+    """Write student copies: solutions replaced by placeholders, outputs cleared, hidden checks removed."""
+    from neuronlab.practicals.build import build
+
+    for built in build(src, out):
+        console.print(f"{built.path}  exercises: {', '.join(built.exercises)}", highlight=False, markup=False)
+
+
+@practical_app.command("check")
+@friendly
+def practical_check(
+    notebook: Annotated[Path, typer.Argument(help="A student (or instructor) notebook to run and grade.")],
+    timeout: Annotated[float, typer.Option(help="Seconds each cell may run before it is stopped.")] = 120,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Run a notebook top to bottom and report each exercise: passed, failed, todo, missing or error.
+
+    Exits 1 when an exercise did not pass. Exercises are found by name, so moved cells are fine.
+    """
+    from neuronlab.practicals import check_notebook
+
+    report = check_notebook(notebook, timeout_per_cell=timeout)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        console.print(report.text(), highlight=False, markup=False)
+    if not report.passed:
+        raise typer.Exit(1)
 
 
 @app.command("figures")

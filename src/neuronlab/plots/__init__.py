@@ -6,9 +6,20 @@ Each picture has a ``*_data`` function with the numbers behind it (what tests ch
 
 from __future__ import annotations
 
+import sys
+
 import matplotlib
 
-matplotlib.use("Agg")
+
+def _in_notebook() -> bool:
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and getattr(ipython, "get_ipython", lambda: None)() is not None
+
+
+# Files, never windows: Agg is thread-safe (the web lab draws in worker threads) and needs no display.
+# Inside Jupyter the kernel's inline backend is kept, so figures show under their cells.
+if not _in_notebook():
+    matplotlib.use("Agg")
 
 from neuronlab.plots.activations import activation_data, plot_activations, plot_derivatives
 from neuronlab.plots.boundary import (

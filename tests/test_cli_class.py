@@ -1,0 +1,67 @@
+"""``neuronlab class ...``: tokens printed once, tasks added, codes issued, the ranking and export; errors exit 2."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from neuronlab.classroom import Classroom
+from neuronlab.cli_class import register
+from neuronlab.tasks import load_task
+
+app = typer.Typer()
+register(app)
+runner = CliRunner()
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def test_instructor_runs_a_class_from_the_command_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "class.db")
+    code, out = run("class", "create", "NN 2026", "--db", db, "--json")
+    assert code == 0, out
+    made = json.loads(out)
+    token, class_id = made["instructor_token"], str(made["class_id"])
+    code, out = run("class", "add-task", class_id, "--token", token, "--task", "moons", "--param", "seed=4",
+                    "--quota-total", "3", "--db", db, "--json")
+    assert code == 0, out
+    task = json.loads(out)
+    assert task["n_test"] == 80 and task["n_public"] == 40
+    code, out = run("class", "codes", class_id, "-n", "2", "--db", db, env={"NEURONLAB_CLASS_TOKEN": token})
+    assert code == 0, out
+    codes = out.split()
+    assert len(codes) == 2 and all(c.startswith("join-") for c in codes)
+
+    room = Classroom(db)  # a student joins and submits through the library (the web does the same)
+    _me, student = room.join(code=codes[0], name="Ada")
+    room.submit(task_id=task["task_id"], student_token=student, predictions=load_task("moons", seed=4).y_test.tolist())
+    room.close()
+    code, out = run("class", "close", str(task["task_id"]), "--token", token, "--db", db, "--json")
+    assert code == 0, out
+    assert [(r["student"], r["private_score"]) for r in json.loads(out)] == [("Ada", 1.0)]
+    code, out = run("class", "export", str(task["task_id"]), "--token", token, "--db", db)
+    assert code == 0, out
+    assert [r["student"] for r in csv.DictReader(io.StringIO(out))] == ["Ada"]
+
+
+def test_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    db = str(tmp_path / "class.db")
+    code, out = run("class", "create", "c", "--db", db, "--json")
+    token = json.loads(out)["instructor_token"]
+    for args, message in [(("class", "codes", "1", "--token", "not-a-token"), "unknown token"),
+                          (("class", "codes", "7", "--token", token), "no class 7"),
+                          (("class", "add-task", "1", "--token", token, "--task", "nope"), "unknown task"),
+                          (("class", "add-task", "1", "--token", token, "--csv", str(tmp_path / "x.csv"),
+                            "--target", "y"), "cannot read"),
+                          (("class", "close", "3", "--token", token), "no task 3")]:
+        code, out = run(*args, "--db", db)
+        assert code == 2, out
+        assert message in out and "Traceback" not in out
