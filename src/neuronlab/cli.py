@@ -17,6 +17,7 @@ from neuronlab.cli_class import register as register_class_commands
 from neuronlab.cli_common import console, friendly, print_json
 from neuronlab.cli_common import fmt as _fmt
 from neuronlab.cli_runs import register as register_experiment_commands
+from neuronlab.cli_web import register as register_web_commands
 
 app = typer.Typer(
     help="neuronlab: neural-network experiments from a single neuron to the multilayer perceptron.",
@@ -31,6 +32,7 @@ app.add_typer(practical_app, name="practical")
 
 register_experiment_commands(app)
 register_class_commands(app)
+register_web_commands(app)
 
 
 @app.command("tasks")

@@ -1,0 +1,63 @@
+"""A session as a run of the store ("Save as run"): its spec is the playground's URL state.
+
+The metrics are :mod:`neuronlab.evaluate`'s own reports (not the live fast path), the history the
+per-epoch training loss, the picture the library's boundary or fit plot.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from neuronlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    from neuronlab.playground.session import Session
+
+
+def run_record(session: Session) -> dict[str, Any]:
+    """Keyword arguments for ``RunStore.record``: spec, metrics from :mod:`neuronlab.evaluate`, history,
+    and the boundary (or fit) picture."""
+    from neuronlab.evaluate import classification_report, regression_report
+    from neuronlab.store import hash_spec
+
+    with session.lock:
+        task = session.task
+        metrics: dict[str, Any] = {}
+        for split, X, y in (("train", task.X_train, task.y_train), ("test", task.X_test, task.y_test)):
+            if len(y) < 2 or session.error is not None:  # a diverged net has no scores
+                continue
+            pred = session.predict(X)
+            metrics[split] = (regression_report(y, pred) if session.kind == "regression" else
+                              classification_report(y, pred, labels=np.arange(session.n_classes or 2)))
+        if task.ceiling is not None:
+            metrics["ceiling"] = float(task.ceiling)
+        config = session.config.model_dump(mode="json")
+        spec = {"playground": config, "epoch": session.epoch, "edits": [asdict(e) for e in session.edits]}
+        params = {k: v for k, v in config.items() if k != "task"}  # what `neuronlab runs compare` lines up
+        return {
+            "spec": spec, "spec_hash": hash_spec(spec), "seed": session.config.seed, "experiment": "playground",
+            "task": task.name, "model": "mlp", "params": params,
+            "status": "diverged" if session.error else "done", "metrics": metrics,
+            "history": {"train_loss": list(session.history.train_loss)} if len(session.history) else None,
+            "artifacts": {} if session.error else _figures(session), "error": session.error,
+            "diverged_epoch": session.epoch + 1 if session.error else None,
+        }
+
+
+def _figures(session: Session) -> dict[str, bytes]:
+    from neuronlab.plots import plot_task_fit
+
+    try:
+        fig = plot_task_fit(session, session.task, title=f"playground on {session.task.name}, epoch {session.epoch}")
+    except ConfigError:
+        return {}
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    return {"fit.png": buffer.getvalue()}

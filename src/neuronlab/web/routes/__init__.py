@@ -1,0 +1,1 @@
+"""One module per resource: runs, playground, pages (and the scoreboard, when installed)."""
