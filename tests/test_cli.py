@@ -125,3 +125,25 @@ def test_demo_prints_table_and_writes_boundaries(tmp_path: Path) -> None:
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     assert len(pngs) == 5, pngs
     assert "xor" in out and "moons" in out and "ceiling" in out
+
+
+def test_train_with_db_records_a_one_off_run(tmp_path: Path) -> None:
+    from neuronlab.store import RunStore
+
+    db = str(tmp_path / "runs.db")
+    code, out = run("train", "hall_petch", "--model", "linear", "--feature", "inv_sqrt", "--db", db, "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    record = RunStore(db).get(report["run_id"])
+    assert record.status == "done" and record.model == "linear" and record.task == "hall_petch"
+    assert record.metrics["test"]["r2"] == pytest.approx(report["metrics"]["test"]["r2"])
+    assert record.params["model.feature"] == "inv_sqrt"
+    # the same command again is a second one-off run, not skipped
+    code, out = run("train", "hall_petch", "--model", "linear", "--feature", "inv_sqrt", "--db", db, "--json")
+    assert json.loads(out)["run_id"] != report["run_id"]
+    # a diverging run is recorded as diverged with its epoch, and the command still exits 2
+    code, out = run("train", "sinh", "--hidden", "64,64", "--eta", "1e6", "--epochs", "50", "--no-scale",
+                    "-p", "x_max=6", "--db", db)
+    assert code == 2, out
+    diverged = RunStore(db).list_runs(status="diverged")
+    assert len(diverged) == 1 and diverged[0].diverged_epoch is not None

@@ -16,6 +16,8 @@ from rich.table import Table
 from neuronlab.cli_class import register as register_class_commands
 from neuronlab.cli_common import console, friendly, print_json
 from neuronlab.cli_common import fmt as _fmt
+from neuronlab.cli_runs import DbOption
+from neuronlab.cli_runs import _store as _open_store
 from neuronlab.cli_runs import register as register_experiment_commands
 from neuronlab.cli_web import register as register_web_commands
 
@@ -114,53 +116,65 @@ def train_cmd(
     plot: Annotated[
         Path | None, typer.Option(help="Write the decision boundary (2-D) or fit (1-D) to this PNG.")
     ] = None,
+    db: DbOption = None,
+    record: Annotated[bool, typer.Option(help="Record the run in the store (implied by --db).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Train one model on one task and print its scores against the task's ceiling."""
     from neuronlab.errors import ConfigError
-    from neuronlab.experiments.fit import fit_and_score
-    from neuronlab.tasks import load_csv, load_task
+    from neuronlab.experiments.oneoff import train_once
+    from neuronlab.experiments.spec import spec_from_dict
 
-    task_params = _parse_params(param or [])
+    task_table: dict[str, Any] = {"params": _parse_params(param or [])}
     if task.lower().endswith(".csv") or Path(task).is_file():
         if target is None:
             raise ConfigError(f"{task} is a CSV file: name its target column with --target COLUMN")
-        the_task = load_csv(task, target=target, groups=groups, seed=seed, **task_params)
+        task_table.update(csv=str(Path(task).resolve()), target=target)
+        if groups is not None:
+            task_table["groups"] = groups
+        label = Path(task).name
     else:
-        the_task = load_task(task, seed=seed, **task_params)
-    params: dict[str, Any] = {"eta": eta, "alpha": alpha, "max_epochs": epochs, "batch_size": batch_size,
-                              "bias": not no_bias, "early_stopping": early_stopping}
+        task_table["name"] = label = task
+    model_table: dict[str, Any] = {"kind": model, "bias": not no_bias, "scale": scale}
     if model == "mlp":
-        params["hidden"] = _parse_hidden(hidden)
+        model_table["hidden"] = list(_parse_hidden(hidden))
     if activation is not None:
-        params["activation"] = activation
-    elif model == "neuron" and the_task.kind == "regression":
-        params["activation"] = "identity"
-    result = fit_and_score(the_task, model, scale=scale, seed=seed, feature=feature, **params)
+        model_table["activation"] = activation
+    if feature is not None:
+        model_table["feature"] = feature
+    train_table = {"eta": eta, "alpha": alpha, "max_epochs": epochs, "batch_size": batch_size or 0,
+                   "early_stopping": early_stopping}
+    spec = spec_from_dict({"name": f"train {label}", "seeds": [seed], "task": task_table, "model": model_table,
+                           "train": train_table}, source="neuronlab train")
+    store = _open_store(db) if db is not None or record else None
+    result = train_once(spec, seed=seed, store=store)
     figure = None
     if plot is not None:
-        from neuronlab.plots import plot_task_fit, save_figure
-
-        figure = save_figure(plot_task_fit(result.estimator, the_task), plot)
+        if "fit.png" not in result.figures:
+            raise ConfigError(f"no picture for {label}: --plot needs a 2-D classification or 1-D regression task")
+        figure = plot if plot.suffix else plot.with_suffix(".png")
+        figure.parent.mkdir(parents=True, exist_ok=True)
+        figure.write_bytes(result.figures["fit.png"])
     if as_json:
-        print_json({"task": the_task.name, "kind": the_task.kind, "model": model, "params": result.params,
-                     "metrics": result.metrics, "ceiling": the_task.ceiling, "seconds": result.seconds,
-                     "figure": str(figure) if figure else None})
+        print_json({"task": label, "kind": result.kind, "model": model, "params": spec.model_params(),
+                    "seed": seed, "metrics": result.metrics, "ceiling": result.metrics.get("ceiling"),
+                    "seconds": result.seconds, "figure": str(figure) if figure else None, "run_id": result.run_id})
         return
     metric = result.metric_name
-    table = Table(title=f"{model} on {the_task.name} ({the_task.kind}, seed {seed})")
+    table = Table(title=f"{model} on {label} (seed {seed})")
     table.add_column("split")
     table.add_column(metric, justify="right")
     table.add_column("n", justify="right")
-    for split, values in result.metrics.items():
-        table.add_row(split, _fmt(values[metric]), str(len(getattr(the_task, f"y_{split}"))))
-    table.add_row("ceiling", _fmt(the_task.ceiling), "")
+    for split, values in result.splits.items():
+        table.add_row(split, _fmt(values[metric]), str(values.get("n", "")))
+    table.add_row("ceiling", _fmt(result.metrics.get("ceiling")), "")
     console.print(table)
-    history = result.history
-    if history is not None:
-        console.print(f"epochs run: {len(history)}  ({result.seconds:.2f} s)")
+    if result.history:
+        console.print(f"epochs run: {len(result.history['train_loss'])}  ({result.seconds:.2f} s)")
     if figure is not None:
         console.print(f"figure: {figure}")
+    if result.run_id is not None:
+        console.print(f"recorded as run {result.run_id} in {store.url if store else ''}", highlight=False)
 
 
 @app.command("demo")

@@ -1,16 +1,12 @@
 """The lab in a real browser (Debian's chromium via Playwright): train, share the URL, step the neuron.
 
-The lab runs with uvicorn on a free 127.0.0.1 port with a fresh store; screenshots are kept under
-test-artifacts/ (gitignored).  Never a browser download: chromium is the system's.
+The lab, the browser and the page come from conftest.py (a free 127.0.0.1 port, a fresh store, Debian's
+chromium); screenshots are kept under test-artifacts/ (gitignored).
 """
 
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,65 +18,6 @@ from neuronlab.playground import NeuronConfig
 from neuronlab.playground.neuron import neuron_inputs
 
 pytestmark = pytest.mark.slow
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
-LAB_DB: dict[str, str] = {}  # lab URL → its store, for tests that set up a class beside the page
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync", "--disable-quic"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
-    from neuronlab.web import create_app
-
-    db = tmp_path_factory.mktemp("lab") / "lab.db"
-    app = create_app(db)
-    port = _free_port()
-    LAB_DB[f"http://127.0.0.1:{port}"] = str(db)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the lab did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing (/usr/bin/chromium); run ./test.sh or scripts/apt-deps.sh",
-                    pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1300, "height": 950})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    context.close()
-    assert not errors, errors
 
 
 def ready(page: Any, url: str) -> None:
@@ -92,7 +29,8 @@ def boundary(page: Any) -> str:
     return str(page.evaluate("document.querySelector('#boundary').toDataURL()"))
 
 
-def test_activation_training_and_the_url_restore_the_same_state(page: Any, browser: Any, lab_url: str) -> None:
+def test_activation_training_and_the_url_restore_the_same_state(page: Any, browser: Any, lab_url: str,
+                                                                  artifacts: Path) -> None:
     ready(page, f"{lab_url}/playground")
     tanh = boundary(page)
     old = page.evaluate("lab.session")
@@ -117,7 +55,7 @@ def test_activation_training_and_the_url_restore_the_same_state(page: Any, brows
     edited = boundary(page)
     epoch = page.evaluate("lab.frame.epoch")
     assert re.search(rf"epoch={epoch}\b", page.url) and "edits=" in page.url
-    page.screenshot(path=str(ARTIFACTS / "playground_trained.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "playground_trained.png"), full_page=True)
 
     # The URL alone rebuilds the state: same controls, same epoch, same weights, same picture.
     other = browser.new_page(viewport={"width": 1300, "height": 950})
@@ -127,12 +65,12 @@ def test_activation_training_and_the_url_restore_the_same_state(page: Any, brows
         assert other.evaluate("lab.frame.epoch") == epoch
         assert other.evaluate("JSON.stringify(lab.frame.weights)") == page.evaluate("JSON.stringify(lab.frame.weights)")
         assert boundary(other) == edited
-        other.screenshot(path=str(ARTIFACTS / "playground_from_url.png"), full_page=True)
+        other.screenshot(path=str(artifacts / "playground_from_url.png"), full_page=True)
     finally:
         other.close()
 
 
-def test_bad_input_shows_a_clear_error_and_save_as_run(page: Any, lab_url: str) -> None:
+def test_bad_input_shows_a_clear_error_and_save_as_run(page: Any, lab_url: str, artifacts: Path) -> None:
     ready(page, f"{lab_url}/playground?task=xor")
     page.fill("#eta", "-1")
     page.locator("#eta").blur()  # a changed input fires "change" when it loses focus
@@ -152,7 +90,7 @@ def test_bad_input_shows_a_clear_error_and_save_as_run(page: Any, lab_url: str) 
     page.fill("#note", "relu on xor after five epochs")
     page.click("#note-form button")
     page.wait_for_function("document.querySelector('#notes').textContent.includes('five epochs')")
-    page.screenshot(path=str(ARTIFACTS / "run_page.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "run_page.png"), full_page=True)
     page.click("#reopen")  # the saved spec is the playground's state: back to the same epoch
     page.wait_for_url("**/playground?**")
     page.wait_for_selector("body[data-ready='1']")
@@ -163,7 +101,7 @@ def _numbers(text: str) -> list[float]:
     return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)]
 
 
-def test_single_neuron_step_through_shows_neuron_step(page: Any, lab_url: str) -> None:
+def test_single_neuron_step_through_shows_neuron_step(page: Any, lab_url: str, artifacts: Path) -> None:
     ready(page, f"{lab_url}/neuron?task=and&eta=0.05&seed=0")
     config = NeuronConfig(task="and", eta=0.05, seed=0)
     X, t, _ = neuron_inputs(config)
@@ -180,14 +118,15 @@ def test_single_neuron_step_through_shows_neuron_step(page: Any, lab_url: str) -
         assert first_row[0] == 1  # the row number, then x1, x2, t, a, y, e, δ, g1, g2
         np.testing.assert_allclose(first_row[4:10], [trace.a[0], trace.y[0], trace.e[0], trace.delta[0],
                                                       *trace.g[0]], rtol=1e-5, atol=1e-9)
-    page.screenshot(path=str(ARTIFACTS / "neuron_step.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "neuron_step.png"), full_page=True)
 
 
-def test_submit_from_the_playground_to_the_scoreboard(page: Any, lab_url: str) -> None:
+def test_submit_from_the_playground_to_the_scoreboard(page: Any, lab_url: str, lab_db: str,
+                                                       artifacts: Path) -> None:
     pytest.importorskip("neuronlab.web.routes.scoreboard")
     from neuronlab.classroom.service import Classroom
 
-    room = Classroom(LAB_DB[lab_url])
+    room = Classroom(lab_db)
     info, instructor = room.create_class(name="bench 101")
     task = room.add_task(class_id=info.id, instructor_token=instructor, task="moons", name="moons")
     code = room.issue_join_codes(class_id=info.id, instructor_token=instructor, n=1)[0]
@@ -203,7 +142,7 @@ def test_submit_from_the_playground_to_the_scoreboard(page: Any, lab_url: str) -
     page.wait_for_selector("#submitted b", timeout=20_000)
     assert "board value" in page.text_content("#submitted")
     assert float(page.text_content("#submitted b")) > 0.7  # moons, 50 epochs: well above chance
-    page.screenshot(path=str(ARTIFACTS / "playground_submitted.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "playground_submitted.png"), full_page=True)
     # without a token: a clear error, nothing sent
     page.evaluate("localStorage.removeItem('neuronlab-student-token')")
     page.click("#submit")

@@ -424,6 +424,11 @@ def loads_spec(
     return spec
 
 
+def spec_from_dict(data: dict[str, Any], *, source: str, base_dir: str | Path | None = None) -> ExperimentSpec:
+    """An experiment from a plain dict (e.g. the CLI's flags), with the same one-line errors as a file."""
+    return _validate(ExperimentSpec, data, source, base_dir=base_dir)
+
+
 def dump_spec(spec: ExperimentSpec | SweepSpec) -> str:
     """TOML text with every default written out (the full record of what ran); loads back equal."""
     if isinstance(spec, SweepSpec):

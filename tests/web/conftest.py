@@ -1,0 +1,92 @@
+"""Shared by the browser tests: the lab on a free 127.0.0.1 port with a fresh store, and Debian's chromium.
+
+Never a browser download: chromium is the system's (/usr/bin/chromium), driven by Playwright.
+Screenshots go to test-artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-quic"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The lab served by uvicorn in a thread, on its own SQLite store: (its URL, the store's path)."""
+    import uvicorn
+
+    from neuronlab.web import create_app
+
+    db = tmp_path_factory.mktemp("lab") / "lab.db"
+    app = create_app(db)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the lab did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", str(db)
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.store.close()
+
+
+@pytest.fixture(scope="module")
+def lab_url(lab_server: tuple[str, str]) -> str:
+    return lab_server[0]
+
+
+@pytest.fixture(scope="module")
+def lab_db(lab_server: tuple[str, str]) -> str:
+    """The running lab's store, for tests that set up a class beside the page (through the library)."""
+    return lab_server[1]
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing (/usr/bin/chromium); run ./test.sh or scripts/apt-deps.sh",
+                    pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page (own context, so own localStorage); any uncaught page error fails the test."""
+    context = browser.new_context(viewport={"width": 1300, "height": 950})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert not errors, errors
