@@ -242,7 +242,10 @@ def _task_page(store: RunStore, name: str, runs: list[RunSummary], details: Mapp
     sweeps, heatmaps = _sweeps(runs, page, out)
     chosen = _figure_runs(runs, figures_per_task)
     figures = {r.id: figs for r in chosen if (figs := _run_figures(store, r, details.get(r.id), out))}
-    commands = {family: f"neuronlab train {shlex.quote(name)} --model {family}" for family in nb.BASELINES}
+    # `train --db` records a one-off run here, so the next report shows the baseline.  A server URL may
+    # hold a password: it is never written into the page.
+    db = shlex.quote(store.url) if store.url.startswith("sqlite") else "<this store's URL>"
+    commands = {family: f"neuronlab train {shlex.quote(name)} --model {family} --db {db}" for family in nb.BASELINES}
     counts = {s: sum(r.status == s for r in runs) for s in ("done", "diverged", "failed", "running")}
     return TaskPage(
         name=name, page=page, score_label=score_label, counts=counts, ceiling=_ceiling_text(runs),
