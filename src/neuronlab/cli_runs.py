@@ -56,20 +56,35 @@ def run_cmd(
 def sweep_cmd(
     spec: Annotated[Path, typer.Argument(help="A sweep or experiment spec (TOML).")],
     db: DbOption = None,
-    jobs: Annotated[int, typer.Option(help="Processes to run in parallel.")] = 1,
+    jobs: Annotated[int, typer.Option(help="Processes to run in parallel (local and ensemble executors).")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    executor: Annotated[str, typer.Option(help="local: one run at a time; ensemble: MLPs batched (others "
+                                               "alone); dask: batched chunks on a Dask cluster.")] = "ensemble",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address tcp://HOST:PORT "
+                                                       "(--executor dask; default: a local cluster).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes of the local Dask cluster "
+                                                     "(default: one per core).")] = None,
 ) -> None:
     """Run every point of a sweep and seed not yet recorded; start it again to resume after a crash."""
+    import os
+
+    from neuronlab.experiments.executors import check_executor, default_threads
     from neuronlab.experiments.runner import RunOutcome, expand, run_sweep
     from neuronlab.experiments.spec import load_spec
 
+    check_executor(executor)
     loaded = load_spec(spec)
     store = _store(db)
     total = len(expand(loaded))
+    threads = default_threads(executor, jobs)
     outcomes: list[RunOutcome] = []
     live = console.is_terminal and not as_json
     if not as_json:
-        console.print(f"{total} run(s) from {spec} → {store.url}  (jobs={jobs})")
+        where = {"local": f"jobs={jobs}", "ensemble": f"jobs={jobs}",
+                 "dask": f"scheduler={scheduler}" if scheduler else f"local cluster, "
+                         f"workers={workers or os.cpu_count() or 1}"}[executor]
+        console.print(f"{total} run(s) from {spec} → {store.url}  (executor={executor}, {where}, "
+                      f"threads={threads} per process)", highlight=False)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, disable=not live) as progress:
         bar = progress.add_task("runs", total=total)
@@ -81,7 +96,8 @@ def sweep_cmd(
                 console.print(f"[{len(outcomes)}/{total}] {outcome.status:8s} {outcome.spec.name} seed={outcome.seed}"
                               f" score={fmt(outcome.score)}", highlight=False)
 
-        run_sweep(loaded, store=store, jobs=jobs, base_dir=spec.parent, on_result=on_result)
+        run_sweep(loaded, store=store, jobs=jobs, base_dir=spec.parent, on_result=on_result, executor=executor,
+                  scheduler=scheduler, workers=workers, threads=threads)
     if as_json:
         print_json([{"run_id": o.run_id, "experiment": o.spec.name, "seed": o.seed, "status": o.status,
                      "metrics": o.metrics, "error": o.error} for o in outcomes])

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 
 from neuronlab.errors import DivergedError, NeuronlabError
-from neuronlab.experiments.fit import build_model, fit_and_score
+from neuronlab.experiments.fit import build_model, final_estimator, fit_and_score
 from neuronlab.experiments.spec import ExperimentSpec, SweepSpec
 from neuronlab.store import RunStore, environment_versions
 
@@ -54,28 +54,45 @@ class RunOutcome:
 def evaluate_spec(spec: ExperimentSpec, *, seed: int, base_dir: str | Path | None = None
                   ) -> tuple[dict[str, Any], dict[str, list[float]] | None, dict[str, bytes]]:
     """Train and evaluate one experiment: (metrics, history, figures). Raises DivergedError on NaN."""
-    from neuronlab.evaluate import cross_validate_task
-
     task = spec.load_task(seed, base_dir=base_dir)
     params = spec.model_params()
     # Holdout: fit on the training split, score train, val and test.
     result = fit_and_score(task, spec.model.kind, seed=seed, **params)
-    metrics: dict[str, Any] = {split: _plain(values) for split, values in result.metrics.items()}
+    return evaluate_fitted(spec, task, result.estimator, seed=seed, split_metrics=result.metrics)
+
+
+def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: int,
+                    split_metrics: dict[str, dict[str, Any]] | None = None, figures: bool = True,
+                    ) -> tuple[dict[str, Any], dict[str, list[float]] | None, dict[str, bytes]]:
+    """(metrics, history, figures) of an estimator already fitted on ``task``'s training split.
+
+    ``evaluate_spec`` ends here, and so does a run trained in the batched ensemble, so both are
+    recorded alike.  ``split_metrics`` are the holdout scores when the caller has them already;
+    ``figures=False`` skips the PNGs (~0.4 s a run: more than training a whole chunk).
+    """
+    from neuronlab.evaluate import cross_validate_task, score_task
+
+    params = spec.model_params()
+    if split_metrics is None:
+        splits = [split for split in ("train", "val", "test") if len(getattr(task, f"y_{split}"))]
+        split_metrics = {split: score_task(estimator, task, split=split) for split in splits}
+    metrics: dict[str, Any] = {split: _plain(values) for split, values in split_metrics.items()}
     if task.ceiling is not None:
         metrics["ceiling"] = float(task.ceiling)
     # Cross-validation on train + val, the scaler refitted inside every training fold.
     if spec.evaluate.method == "cv":
         scale = params.pop("scale")
-        estimator = build_model(spec.model.kind, task, scale=scale, seed=seed, **params)
-        cv = cross_validate_task(estimator, task, cv=spec.evaluate.cv, n_splits=spec.evaluate.n_splits, seed=seed)
+        cv_estimator = build_model(spec.model.kind, task, scale=scale, seed=seed, **params)
+        cv = cross_validate_task(cv_estimator, task, cv=spec.evaluate.cv, n_splits=spec.evaluate.n_splits,
+                                 seed=seed)
         metrics["cv"] = {"splitter": cv.splitter, "scoring": cv.scoring, "mean": cv.mean, "std": cv.std,
                          "folds": [float(s) for s in cv.scores]}
-    history = result.history
+    history = getattr(final_estimator(estimator), "history_", None)
     history_columns = None
     if history is not None:
         history_columns = {k: [float(x) for x in v] for k, v in history.to_dict().items()
                            if isinstance(v, list | tuple) and k != "epoch"}
-    return metrics, history_columns, _figures(result.estimator, task, history)
+    return metrics, history_columns, _figures(estimator, task, history) if figures else {}
 
 
 def run_experiment(
@@ -89,9 +106,7 @@ def run_experiment(
     """Run one (spec, seed); with a store, claim it first and record the result (or skip if done)."""
     run_id = None
     if store is not None:
-        run_id = store.claim(spec=spec.canonical(), spec_hash=spec.spec_hash(), seed=seed, experiment=spec.name,
-                             task=_task_label(spec), model=spec.model.kind, params=_jsonable(spec.flat_params()),
-                             sweep=sweep, versions=environment_versions())
+        run_id = claim_run(store, spec, seed=seed, sweep=sweep)
         if run_id is None:
             return RunOutcome(spec, seed, "skipped")
     start = time.perf_counter()
@@ -114,6 +129,13 @@ def run_experiment(
     return outcome
 
 
+def claim_run(store: RunStore, spec: ExperimentSpec, *, seed: int, sweep: str | None) -> int | None:
+    """Claim (spec, seed) in the store: its run id, or None when it is done or running elsewhere."""
+    return store.claim(spec=spec.canonical(), spec_hash=spec.spec_hash(), seed=seed, experiment=spec.name,
+                       task=_task_label(spec), model=spec.model.kind, params=_jsonable(spec.flat_params()),
+                       sweep=sweep, versions=environment_versions())
+
+
 def expand(spec: ExperimentSpec | SweepSpec) -> list[tuple[ExperimentSpec, int]]:
     """Every (experiment, seed) pair a spec stands for, in a fixed order."""
     experiments = spec.expand() if isinstance(spec, SweepSpec) else [spec]
@@ -131,12 +153,23 @@ def run_sweep(
     jobs: int = 1,
     base_dir: str | Path | None = None,
     on_result: Callable[[RunOutcome], None] | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    threads: int | None = 1,
 ) -> list[RunOutcome]:
     """Run every (experiment, seed) not yet recorded; re-running skips what is done.
 
-    ``jobs > 1`` runs them in that many processes (spawned, each with its own store connection;
-    the store's claims make concurrent and resumed sweeps record each run exactly once).
+    ``executor``: ``"local"`` trains each run alone (``jobs > 1``: in that many spawned processes);
+    ``"ensemble"`` trains the MLPs as batched ensembles of up to ``chunk_size`` runs (in ``jobs``
+    processes), the other models alone; ``"dask"`` sends each chunk to a Dask cluster (``scheduler``
+    = tcp://HOST:PORT, else a local cluster of ``workers`` processes).  Whatever computes, this
+    process records, and the store's claims make concurrent and resumed sweeps record each run once.
     """
+    from neuronlab.experiments.executors import check_executor
+
+    check_executor(executor)
     name = sweep_name(spec)
     todo = expand(spec)
     done = store.done_keys()
@@ -145,7 +178,8 @@ def run_sweep(
     for outcome in outcomes:
         if on_result is not None:
             on_result(outcome)
-    for outcome in _execute(pending, store=store, jobs=jobs, sweep=name, base_dir=base_dir):
+    for outcome in _execute(pending, store=store, jobs=jobs, sweep=name, base_dir=base_dir, executor=executor,
+                            scheduler=scheduler, workers=workers, chunk_size=chunk_size, threads=threads):
         outcomes.append(outcome)
         if on_result is not None:
             on_result(outcome)
@@ -153,7 +187,21 @@ def run_sweep(
 
 
 def _execute(pending: list[tuple[ExperimentSpec, int]], *, store: RunStore, jobs: int, sweep: str,
-             base_dir: str | Path | None) -> Iterable[RunOutcome]:
+             base_dir: str | Path | None, executor: str = "local", scheduler: str | None = None,
+             workers: int | None = None, chunk_size: int | None = None,
+             threads: int | None = 1) -> Iterable[RunOutcome]:
+    from neuronlab.experiments import executors
+
+    if not pending:
+        return
+    if executor == "ensemble":
+        yield from executors.run_ensemble(pending, store=store, sweep=sweep, base_dir=base_dir, jobs=jobs,
+                                          chunk_size=chunk_size, threads=threads)
+        return
+    if executor == "dask":
+        yield from executors.run_dask(pending, store=store, sweep=sweep, base_dir=base_dir, scheduler=scheduler,
+                                      workers=workers, chunk_size=chunk_size, threads=threads)
+        return
     if jobs <= 1 or len(pending) <= 1:
         for exp, seed in pending:
             yield run_experiment(exp, seed=seed, store=store, sweep=sweep, base_dir=base_dir)
