@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -278,6 +277,3 @@ def _png(fig: Any) -> bytes:
     plt.close(fig)
     return buffer.getvalue()
 
-
-def default_jobs() -> int:
-    return max(1, (os.cpu_count() or 1))
