@@ -18,6 +18,10 @@ scikit-learn lacks).  Figures (two PNGs per run, ~0.4 s each run with Matplotlib
 separately: they cost more than the training.
 
 Prints Markdown tables (what README shows).  --quick: K up to 1024 and 200 W2 configurations.
+--compile: W1 also times the ensemble with its epoch step under ``torch.compile`` (``fit_ensemble(...,
+compile=True)``), after a 2-epoch warm-up fit of the same K models (every chunk shape compiled), whose
+time is reported as compile time;
+--ks 256: only those K.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import numpy as np
 import torch
+from sklearn.base import clone
 from sklearn.datasets import make_moons
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SkMLP
@@ -146,7 +151,7 @@ def skorch_loop(X: np.ndarray, y: np.ndarray, callbacks: bool) -> Callable[[floa
     return fit
 
 
-def w1(ks: list[int], sample: int) -> list[str]:
+def w1(ks: list[int], sample: int, compile: bool = False) -> list[str]:
     X, y = make_moons(N_TRAIN, noise=0.2, random_state=0)
     torch.set_num_threads(1)
     peak = sgemm_peak(1)
@@ -169,20 +174,29 @@ def w1(ks: list[int], sample: int) -> list[str]:
     rows += ["", "| K | ensemble model-epochs/s | × scikit-learn | GFLOP/s | % of sgemm peak | peak MB/model |",
              "|---:|---:|---:|---:|---:|---:|"]
     fit_ensemble([MLPClassifier((40,), max_epochs=2, random_state=0)], X, y)  # warm-up
+    compile_seconds: dict[int, float] = {}
     for k in ks:
-        ests = [MLPClassifier((40,), "relu", eta=eta, alpha=alpha, max_epochs=EPOCHS, random_state=i)
-                for i, (eta, alpha) in enumerate(configs[:k])]
-        before = peak_rss_mb()
-        start = time.perf_counter()
-        errors = fit_ensemble(ests, X, y, threads=1)
-        seconds = time.perf_counter() - start
-        grew = max(peak_rss_mb() - before, 0.0)
-        epochs = sum(e.n_iter_ for e, err in zip(ests, errors, strict=True) if err is None)
-        speed = epochs / seconds
-        gflops = speed * FLOP_PER_MODEL_EPOCH / 1e9
-        rows.append(f"| {k} | {speed:,.0f} | {speed / sk:.1f} | {gflops:.2f} | {100 * gflops / peak:.1f} | "
-                    f"{grew / k:.3f} |")
-        print(rows[-1], file=sys.stderr, flush=True)
+        for compiled in (False, True) if compile else (False,):
+            ests = [MLPClassifier((40,), "relu", eta=eta, alpha=alpha, max_epochs=EPOCHS, random_state=i)
+                    for i, (eta, alpha) in enumerate(configs[:k])]
+            if compiled:  # compile (or fetch from inductor's cache) every chunk shape of this K, timed apart
+                start = time.perf_counter()
+                fit_ensemble([clone(e).set_params(max_epochs=2) for e in ests], X, y, threads=1, compile=True)
+                compile_seconds[k] = time.perf_counter() - start
+            before = peak_rss_mb()
+            start = time.perf_counter()
+            errors = fit_ensemble(ests, X, y, threads=1, compile=compiled)
+            seconds = time.perf_counter() - start
+            grew = max(peak_rss_mb() - before, 0.0)
+            epochs = sum(e.n_iter_ for e, err in zip(ests, errors, strict=True) if err is None)
+            speed = epochs / seconds
+            gflops = speed * FLOP_PER_MODEL_EPOCH / 1e9
+            rows.append(f"| {k}{' compiled' if compiled else ''} | {speed:,.0f} | {speed / sk:.1f} | {gflops:.2f} | "
+                        f"{100 * gflops / peak:.1f} | {grew / k:.3f} |")
+            print(rows[-1], file=sys.stderr, flush=True)
+    if compile_seconds:
+        rows += ["", "compile time (warm-up fit of the K models for 2 epochs; inductor's on-disk cache shortens it): "
+                 + ", ".join(f"K = {k}: {s:.1f} s" for k, s in compile_seconds.items())]
     return rows
 
 
@@ -268,12 +282,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="K up to 1024, 200 W2 configurations")
     parser.add_argument("--w1-only", action="store_true")
     parser.add_argument("--w2-only", action="store_true")
+    parser.add_argument("--compile", action="store_true", help="W1 also with the epoch step under torch.compile")
+    parser.add_argument("--ks", type=lambda s: [int(k) for k in s.split(",")], default=None,
+                        help="W1's K values, comma-separated (default: 1,16,64,256,1024[,4096])")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, 1 thread; "
           f"{'quick' if args.quick else 'full'} run\n")
     if not args.w2_only:
-        ks = [1, 16, 64, 256, 1024] if args.quick else [1, 16, 64, 256, 1024, 4096]
-        print("\n".join(w1(ks, sample=4 if args.quick else 16)), "\n", flush=True)
+        ks = args.ks or ([1, 16, 64, 256, 1024] if args.quick else [1, 16, 64, 256, 1024, 4096])
+        print("\n".join(w1(ks, sample=4 if args.quick else 16, compile=args.compile)), "\n", flush=True)
     if not args.w1_only:
         print("\n".join(w2(200 if args.quick else 1000, figure_sample=10 if args.quick else 20)), flush=True)
 

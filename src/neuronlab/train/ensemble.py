@@ -20,7 +20,9 @@ go on, and a group where all have left stops.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +44,10 @@ from neuronlab.train.loop import History, diverged, torch_threads
 MLPEstimator = MLPClassifier | MLPRegressor
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, which the estimator uses
 MEMORY_BUDGET = 4 * 2**20  # bytes of activations per chunk: chunks near the L2 cache size ran fastest (K≈32 for W1)
+COMPILE_ENV = "NEURONLAB_COMPILE"  # "1": fit_mlps compiles the full-batch epoch step unless told otherwise
+SMALL_INNER = 4  # compiled: a product over at most this many inputs is unrolled into element-wise passes
+COMPILED_MEMORY_BUDGET = 8 * 2**20  # compiled, the fused passes ran fastest at K≈64 for W1
+RECOMPILE_LIMIT = 64  # graphs per compiled step: one per group signature (activation, depth, head, …) and K
 
 
 @dataclass
@@ -145,7 +151,7 @@ def _unfit(est: MLPEstimator) -> None:
 
 
 def fit_mlps(estimators: Sequence[Any], data: Sequence[tuple[Any, Any]], *, chunk_size: int | None = None,
-             threads: int | None = None) -> list[Exception | None]:
+             threads: int | None = None, compile: bool | None = None) -> list[Exception | None]:
     """Fit every estimator on its own (X, y) as ``estimator.fit(X, y)`` would, batched by group.
 
     ``estimators`` may be MLPClassifier/MLPRegressor or ``build_model``'s wrappers around them
@@ -153,9 +159,17 @@ def fit_mlps(estimators: Sequence[Any], data: Sequence[tuple[Any, Any]], *, chun
     ``fit`` would have raised (DivergedError with its epoch, ConfigError, DataError); one model's error
     never stops the others.  ``chunk_size`` caps K per computation (default: what fits
     ``MEMORY_BUDGET``); ``threads`` as in ``fit_module`` (None: torch's setting).
+
+    ``compile`` (None: the ``NEURONLAB_COMPILE`` environment variable, off unless "1") runs each
+    full-batch epoch step (forward, backward, optimiser update) through ``torch.compile`` (inductor),
+    which fuses its element-wise passes into a few C++ loops; chunks then fit ``COMPILED_MEMORY_BUDGET``.
+    The numbers are the uncompiled path's up to summation order.  The first group of each signature
+    pays the compile (seconds to tens of seconds; inductor caches it on disk for the next process).
     """
     if len(estimators) != len(data):
         raise ConfigError(f"got {len(estimators)} estimators but {len(data)} (X, y) pairs; pass one per estimator")
+    if compile is None:
+        compile = os.environ.get(COMPILE_ENV, "") == "1"
     errors: list[Exception | None] = [None] * len(estimators)
     groups: dict[tuple[Any, ...], list[tuple[int, _Prepared]]] = {}
     for i, (estimator, (X, y)) in enumerate(zip(estimators, data, strict=True)):
@@ -172,10 +186,12 @@ def fit_mlps(estimators: Sequence[Any], data: Sequence[tuple[Any, Any]], *, chun
         for members in groups.values():
             # neighbours in width share a chunk, so padding wastes little
             members.sort(key=lambda m: m[1].est._hidden())
-            size = chunk_size or _chunk_size(members[0][1], max(max(m[1].est._hidden()) for m in members))
+            budget = COMPILED_MEMORY_BUDGET if compile else MEMORY_BUDGET
+            size = chunk_size or _chunk_size(members[0][1], max(max(m[1].est._hidden()) for m in members), budget)
             for start in range(0, len(members), size):
                 chunk = members[start:start + size]
-                for (i, _), error in zip(chunk, _Group([p for _, p in chunk]).train(), strict=True):
+                group = _Group([p for _, p in chunk], compile=compile)
+                for (i, _), error in zip(chunk, group.train(), strict=True):
                     errors[i] = error
     return errors
 
@@ -185,11 +201,11 @@ def fit_ensemble(estimators: Sequence[Any], X: Any, y: Any, **kwargs: Any) -> li
     return fit_mlps(estimators, [(X, y)] * len(estimators), **kwargs)
 
 
-def _chunk_size(p: _Prepared, width: int) -> int:
-    """Models per chunk so that one chunk's activations stay within ``MEMORY_BUDGET``."""
+def _chunk_size(p: _Prepared, width: int, budget: int = MEMORY_BUDGET) -> int:
+    """Models per chunk so that one chunk's activations stay within ``budget`` bytes."""
     n = len(p.X) if p.X_val is None else len(p.X) + len(p.X_val)
     per_model = 4 * n * (width * len(p.est._hidden()) + p.est._n_outputs()) * (8 if p.est.dtype == "float64" else 4)
-    return max(1, MEMORY_BUDGET // max(per_model, 1))
+    return max(1, budget // max(per_model, 1))
 
 
 def _backprop_sigma(activation: str, delta: Tensor, h: Tensor) -> Tensor:
@@ -235,7 +251,7 @@ def _tmm(A: Tensor, B: Tensor) -> Tensor:
 class _Group:
     """K models that share one computation; every per-model tensor has K as its first dimension."""
 
-    def __init__(self, members: list[_Prepared]) -> None:
+    def __init__(self, members: list[_Prepared], compile: bool = False) -> None:
         first = members[0].est
         self.members = members
         self.activation = first.activation
@@ -247,6 +263,8 @@ class _Group:
         self.bias = first.bias
         n = len(members[0].X)
         self.batch_size = first.batch_size if first.batch_size and first.batch_size < n else None
+        # only the full-batch step is compiled: mini-batches would add a shuffle and a ragged last batch
+        self.compiled = _compiled_step() if compile and self.batch_size is None else None
         dtype = self.dtype
 
         # --- data: one copy per model (each has its own validation split and scaler)
@@ -326,7 +344,13 @@ class _Group:
         """Logits (K, B, O) and the hidden outputs [X, h_1, …] backward needs."""
         hs = [X]  # (K, B, F)
         for layer, (W, b) in enumerate(zip(self.W, self.b, strict=True)):
-            if b is not None and W.shape[2] > 1:
+            if self.compiled is not None and W.shape[1] <= SMALL_INNER:
+                # compiled, few inputs: products as broadcast multiply-adds that inductor fuses with σ
+                a = hs[-1][:, :, :1] * W[:, :1, :]  # (K, B, 1) · (K, 1, out) → (K, B, out)
+                for i in range(1, W.shape[1]):
+                    a = a + hs[-1][:, :, i:i + 1] * W[:, i:i + 1, :]  # (K, B, out)
+                a = a if b is None else a + b  # (K, B, out)
+            elif b is not None and W.shape[2] > 1:
                 a = torch.baddbmm(b, hs[-1], W)  # (K, B, out): bias and product in one pass
             else:
                 a = _mm(hs[-1], W) if b is None else _mm(hs[-1], W) + b  # (K, B, out)
@@ -373,7 +397,11 @@ class _Group:
         gb: list[Tensor] = [torch.empty(0)] * len(self.W)
         for layer in range(len(self.W) - 1, -1, -1):
             W, h = self.W[layer], hs[layer]
-            gW[layer] = _tmm(h, delta) + decay * W  # (K, in, out)
+            if self.compiled is not None and W.shape[1] <= SMALL_INNER:  # (K, in, out), fused as in _forward
+                gW[layer] = torch.cat([(h[:, :, i:i + 1] * delta).sum(dim=1, keepdim=True)
+                                       for i in range(W.shape[1])], dim=1) + decay * W
+            else:
+                gW[layer] = _tmm(h, delta) + decay * W  # (K, in, out)
             gb[layer] = delta.sum(dim=1, keepdim=True)  # (K, 1, out)
             if layer:
                 delta = _backprop_sigma(self.activation, _mm_t(delta, W), h)  # (K, B, in)
@@ -438,45 +466,61 @@ class _Group:
         best_epochs: list[int | None] = [None] * K0
         final: list[list[Tensor]] = [[] for _ in range(K0)]  # per member: its parameters at the end
 
-        with torch.no_grad():
+        # many group signatures in one sweep: more graphs than dynamo keeps by default before falling back
+        recompiles = torch._dynamo.config.patch(recompile_limit=RECOMPILE_LIMIT) if self.compiled else nullcontext()
+        with torch.no_grad(), recompiles:
             for epoch in range(1, int(self.max_epochs.max()) + 1):
-                # --- prepare batches: each model's own shuffle from its own seeded generator
-                if self.batch_size is None:
-                    parts = [(self.X, self.T)]
+                if self.compiled is not None and not self.validate:
+                    # nothing to validate: the bookkeeping is fused too, and who stops is looked at only when someone
+                    # does (one flag an epoch instead of a dozen small eager ops)
+                    train_loss, stop = self._compiled_epoch(epoch)  # (K,), ()
+                    log[self.ids, epoch - 1, 0] = train_loss  # val_loss and metric stay NaN
+                    if not bool(stop):
+                        continue
+                    finite = torch.isfinite(train_loss)  # (K,)
+                    epochs[self.ids] = torch.where(finite, epoch, epoch - 1)
+                    done = ~finite | (self.max_epochs <= epoch)  # (K,)
                 else:
-                    perm = torch.stack([torch.randperm(n, generator=g) for g in self.generators])  # (K, N)
-                    parts = [(_rows(self.X, idx), _rows(self.T, idx)) for idx in perm.split(self.batch_size, dim=1)]
+                    # --- prepare batches: each model's own shuffle from its own seeded generator
+                    if self.batch_size is None:
+                        parts = [(self.X, self.T)]
+                    else:
+                        perm = torch.stack([torch.randperm(n, generator=g) for g in self.generators])  # (K, N)
+                        parts = [(_rows(self.X, idx), _rows(self.T, idx)) for idx in perm.split(self.batch_size, dim=1)]
 
-                # --- step: objective and gradients per batch, update; train loss as fit_module logs it
-                total = torch.zeros(len(self.ids), dtype=self.dtype)  # (K,)
-                for Xb, Tb in parts:
-                    loss, grads = self._loss_and_grads(Xb, Tb)
-                    self._step(grads)
-                    total += loss * (Xb.shape[1] / n)
+                    # --- step: objective and gradients per batch, update; train loss as fit_module logs it
+                    total = torch.zeros(len(self.ids), dtype=self.dtype)  # (K,)
+                    if self.compiled is not None:
+                        total = self._compiled_epoch(epoch)[0]  # (K,)
+                        parts = []
+                    for Xb, Tb in parts:
+                        loss, grads = self._loss_and_grads(Xb, Tb)
+                        self._step(grads)
+                        total += loss * (Xb.shape[1] / n)
 
-                # --- evaluate
-                train_loss = total.double()  # (K,)
-                if self.validate:
-                    val_loss, metric = self._validate()
-                else:
-                    val_loss = metric = torch.full_like(train_loss, math.nan)
+                    # --- evaluate
+                    train_loss = total.double()  # (K,)
+                    if self.validate:
+                        val_loss, metric = self._validate()
+                    else:
+                        val_loss = metric = torch.full_like(train_loss, math.nan)
 
-                # --- log: a non-finite train loss marks that model diverged; the others go on
-                finite = torch.isfinite(train_loss)  # (K,)
-                log[self.ids, epoch - 1] = torch.stack([train_loss, val_loss, metric], dim=1)  # (K, 3)
-                epochs[self.ids] = torch.where(finite, epoch, epoch - 1)
-                done = ~finite | (self.max_epochs <= epoch)  # (K,)
+                    # --- log: a non-finite train loss marks that model diverged; the others go on
+                    finite = torch.isfinite(train_loss)  # (K,)
+                    log[self.ids, epoch - 1] = torch.stack([train_loss, val_loss, metric], dim=1)  # (K, 3)
+                    epochs[self.ids] = torch.where(finite, epoch, epoch - 1)
+                    done = ~finite | (self.max_epochs <= epoch)  # (K,)
 
-                # --- stop: scikit-learn's rule per model; keep each model's best weights
-                if self.validate:
-                    gain = metric > self.best + self.tol  # (K,)
-                    self.count = torch.where(gain, 0, self.count + 1)
-                    better = (metric > self.best) & finite  # (K,)
-                    self.best = torch.where(better, metric, self.best)
-                    self.best_epoch = torch.where(better, epoch, self.best_epoch)
-                    for best, p in zip(self.best_params, self._params(), strict=True):
-                        best.copy_(torch.where(better[:, None, None], p, best))  # (K, in, out)
-                    done |= self.count >= self.patience
+                    # --- stop: scikit-learn's rule per model; keep each model's best weights
+                    if self.validate:
+                        gain = metric > self.best + self.tol  # (K,)
+                        self.count = torch.where(gain, 0, self.count + 1)
+                        better = (metric > self.best) & finite  # (K,)
+                        self.best = torch.where(better, metric, self.best)
+                        self.best_epoch = torch.where(better, epoch, self.best_epoch)
+                        for best, p in zip(self.best_params, self._params(), strict=True):
+                            best.copy_(torch.where(better[:, None, None], p, best))  # (K, in, out)
+                        done |= self.count >= self.patience
 
                 if bool(done.any()):
                     for row in done.nonzero()[:, 0].tolist():
@@ -507,6 +551,42 @@ class _Group:
             _finish(prepared.est, weights, biases, history)
         return errors
 
+    # --- the compiled path: one full-batch epoch as a pure function of the state, for torch.compile
+    def _compiled_epoch(self, epoch: int) -> tuple[Tensor, Tensor]:
+        """``_loss_and_grads`` + ``_step`` on the full batch through the compiled step: the train loss
+        (K,) in float64 and whether any model stops after this epoch (diverged or at its max_epochs)."""
+        self.step_count += 1
+        beta1, beta2 = ADAM_BETAS
+        # bias corrections and epoch as tensors: a Python number would be baked into the graph, one per epoch
+        bc = torch.tensor([1.0 - beta1 ** self.step_count, math.sqrt(1.0 - beta2 ** self.step_count), epoch],
+                          dtype=torch.float64)  # (3,)
+        assert self.compiled is not None
+        loss, stop, params, self.m, self.v = self.compiled(self, bc, self.step_count == 1)
+        self._set_params(params)
+        return loss, stop
+
+    def _pure_epoch(self, bc: Tensor, first: bool) -> tuple[Tensor, Tensor, list[Tensor], list[Tensor], list[Tensor]]:
+        """One full-batch epoch without in-place updates (what inductor fuses best): ``_step``'s formulas,
+        term by term in the same order.  ``bc`` = (1 − β1ᵗ, √(1 − β2ᵗ), epoch); ``first``: momentum's first step.
+        Returns the loss (K,) in float64, whether any model stops (), and the new parameters and state."""
+        params, m, v = self._params(), self.m, self.v
+        loss, grads = self._loss_and_grads(self.X, self.T)
+        if self.optimizer == "adam":
+            beta1, beta2 = ADAM_BETAS
+            step_size = self.eta / bc[0]  # (K, 1, 1)
+            m = [torch.lerp(mi, g, 1.0 - beta1) for mi, g in zip(m, grads, strict=True)]  # m ← β1 m + (1 − β1) g
+            v = [torch.addcmul(vi * beta2, g, g, value=1.0 - beta2) for vi, g in zip(v, grads, strict=True)]
+            params = [p - step_size * (mi / (torch.sqrt(vi) / bc[1] + ADAM_EPS))  # (K, in, out)
+                      for p, mi, vi in zip(params, m, v, strict=True)]
+        elif self.optimizer == "momentum":
+            m = [g if first else buf * self.momentum + g for buf, g in zip(m, grads, strict=True)]  # b ← μ b + g
+            params = [p - self.eta * buf for p, buf in zip(params, m, strict=True)]
+        else:
+            params = [p - self.eta * g for p, g in zip(params, grads, strict=True)]  # (K, in, out)
+        train_loss = loss.double()  # (K,)
+        stop = (~torch.isfinite(train_loss) | (self.max_epochs <= bc[2])).any()  # ()
+        return train_loss, stop, params, m, v
+
     def _keep(self, keep: Tensor) -> None:
         """Drop the rows of finished models from every per-model tensor."""
         rows = keep.nonzero()[:, 0]  # (K',)
@@ -522,6 +602,18 @@ class _Group:
         self.mask = [None if m is None else m[rows] for m in self.mask]
         for name in ("eta", "alpha", "momentum", "max_epochs", "patience", "tol", "best", "best_epoch", "count"):
             setattr(self, name, getattr(self, name)[rows])
+
+
+_COMPILED: list[Callable[..., Any]] = []
+
+
+def _compiled_step() -> Callable[..., Any]:
+    """``_Group._pure_epoch`` under ``torch.compile`` (inductor), made once per process: every group
+    shares its cache of graphs, one per group signature; a K that changes (models leaving) makes a
+    shape-generic graph rather than one per K."""
+    if not _COMPILED:
+        _COMPILED.append(torch.compile(_Group._pure_epoch, backend="inductor"))
+    return _COMPILED[0]
 
 
 def _rows(A: Tensor, idx: Tensor) -> Tensor:
