@@ -14,6 +14,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_moons, make_regression
+from test_ensemble import rel_diff  # the same oracle helpers as the uncompiled tests
 
 from neuronlab.errors import DivergedError
 from neuronlab.nn.estimators import MLPClassifier, MLPRegressor
@@ -24,15 +25,6 @@ X_MOONS, Y_MOONS = make_moons(80, noise=0.25, random_state=0)
 X_3C, Y_3C = make_classification(60, n_features=3, n_informative=3, n_redundant=0, n_classes=3, random_state=1)
 X_REG, Y_REG = make_regression(60, n_features=3, n_targets=2, noise=1.0, random_state=2)
 Y_REG = Y_REG / 100.0
-
-
-def params_of(est: Any) -> torch.Tensor:
-    return torch.cat([p.detach().double().ravel() for p in est.module_.parameters()])
-
-
-def rel_diff(a: Any, b: Any) -> float:
-    pa, pb = params_of(a), params_of(b)
-    return float((pa - pb).abs().max() / pa.abs().max())
 
 
 def assert_compiled_same(ests: list[Any], data: list[tuple[Any, Any]], tol: float = 1e-6, **kwargs: Any) -> None:
