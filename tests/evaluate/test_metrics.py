@@ -1,11 +1,17 @@
-"""Metrics: the practical's confusion matrix and ratios, worked out by hand on small examples."""
+"""Metrics: the practical's confusion matrix and ratios, worked out by hand on small examples, and checked
+against scikit-learn (the definitions we compute in NumPy) on random labels and targets."""
 
 from __future__ import annotations
 
 import json
+import warnings
+from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn import metrics
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from neuronlab.errors import ConfigError, DataError
@@ -98,3 +104,167 @@ def test_score_task_rejects_unknown_or_empty_splits() -> None:
         score_task(model, task, split="holdout")
     with pytest.raises(DataError, match="no samples in its 'test' split"):
         score_task(model, task)
+
+
+def test_string_labels_and_labels_order() -> None:
+    r = classification_report(["cat", "dog", "dog", "cat"], ["cat", "dog", "cat", "cat"])
+    assert r["labels"] == ["cat", "dog"] and r["positive_label"] == "dog"
+    assert r["confusion_matrix"] == [[2, 0], [1, 1]]
+    assert (r["precision"], r["recall"]) == (1.0, 0.5)
+    # the positive class is the LAST of the given labels, and the matrix follows their order
+    r = classification_report([0, 1, 1, 0], [0, 1, 0, 0], labels=[1, 0])
+    assert r["positive_label"] == 0 and r["confusion_matrix"] == [[1, 1], [0, 2]]
+    assert r["precision"] == pytest.approx(2 / 3) and r["recall"] == 1.0
+
+
+def test_labels_outside_labels_leave_the_matrix_but_count_elsewhere() -> None:
+    # true 0 predicted 3: not in the matrix, yet a miss for class 0 and a wrong answer for accuracy
+    r = classification_report([0, 0, 1, 2], [0, 3, 1, 2], labels=[0, 1, 2])
+    assert r["confusion_matrix"] == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    assert r["accuracy"] == 3 / 4
+    assert r["recall"] == pytest.approx((1 / 2 + 1 + 1) / 3)
+
+
+@pytest.mark.parametrize(("y_true", "y_pred", "labels", "match"), [
+    (["a", "b"], [0, 1], None, "mix text and numeric"),
+    ([0, 1], [0.5, 1.0], None, "non-integer"),
+    ([0.0, np.nan], [0, 1], None, "non-finite"),
+    ([0, 1], [0, 1], ["a", "b"], "mix text and numbers"),
+    ([0, 1], [0, 1], [], "non-empty"),
+    ([0, 1], [0, 1], [0, 1, 1], "repeat"),
+    ([0, 1], [0, 1], [5, 6, 7], "none of labels"),
+    ([0, 1, 2], [0, 1, 2], [0, 1], "do not fit the two labels"),
+    ([0, 2], [0, 2], [0, 1], "do not fit the two labels"),
+])
+def test_classification_report_rejects_what_scikit_learn_rejects(
+    y_true: list[Any], y_pred: list[Any], labels: list[Any] | None, match: str
+) -> None:
+    with pytest.raises(DataError, match=match):
+        classification_report(y_true, y_pred, labels=labels)
+
+
+def test_regression_report_rejects_non_finite_and_3d() -> None:
+    with pytest.raises(DataError, match="NaN or infinity"):
+        regression_report([1.0, 2.0], [1.0, np.inf])
+    with pytest.raises(DataError, match="1-d or 2-d"):
+        regression_report(np.zeros((2, 2, 2)), np.zeros((2, 2, 2)))
+    with pytest.raises(DataError, match="at least 2 samples"):
+        regression_report([[1.0, 2.0]], [[1.0, 2.0]])  # two values, but one sample
+
+
+# --- scikit-learn as the oracle -------------------------------------------------------------------------
+
+def sklearn_classification_report(y_true: Any, y_pred: Any, labels: Any = None) -> dict[str, Any]:
+    """The report as scikit-learn's five metric functions give it (the implementation we replaced)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    labels = np.unique(np.concatenate([y_true, y_pred])) if labels is None else np.asarray(labels)
+    binary = len(labels) == 2
+    prf: dict[str, Any] = {"labels": labels, "average": "binary" if binary else "macro", "zero_division": 0}
+    if binary:
+        prf["pos_label"] = labels[-1].item()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # zero_division=0 must not warn, so any warning is a surprise
+        warnings.filterwarnings("ignore", "A single label was found")  # a 1x1 matrix is what we asked for
+        report = {
+            "n": int(y_true.size),
+            "labels": labels.tolist(),
+            "confusion_matrix": metrics.confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+            "accuracy": float(metrics.accuracy_score(y_true, y_pred)),
+            "precision": float(metrics.precision_score(y_true, y_pred, **prf)),
+            "recall": float(metrics.recall_score(y_true, y_pred, **prf)),
+            "f1": float(metrics.f1_score(y_true, y_pred, **prf)),
+            "average": prf["average"],
+        }
+    if binary:
+        report["positive_label"] = prf["pos_label"]
+    return report
+
+
+def assert_same_report(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
+    assert ours.keys() == theirs.keys()
+    for key, value in theirs.items():
+        if isinstance(value, float):
+            assert ours[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
+        else:
+            assert ours[key] == value, key
+    json.dumps(ours)
+
+
+WORDS = ("ant", "bee", "cat", "dog", "eel", "fox", "gnu")
+
+
+@st.composite
+def label_problems(draw: st.DrawFn, explicit: bool) -> tuple[list[Any], list[Any], list[Any] | None]:
+    """y_true, y_pred over 2-5 classes (ints or words), each possibly missing some, and maybe ``labels``.
+
+    ``explicit=False``: labels is None or the task's classes in order (never an error);
+    ``explicit=True``: any distinct labels, in any order, also ones that never occur or miss some that do.
+    """
+    k = draw(st.integers(2, 5))
+    words = draw(st.booleans())
+    start = draw(st.integers(-3, 3))
+    classes: list[Any] = list(WORDS[:k]) if words else list(range(start, start + k))
+    n = draw(st.integers(1, 200))
+    true_from = draw(st.lists(st.sampled_from(classes), min_size=1, max_size=k, unique=True))
+    pred_from = draw(st.lists(st.sampled_from(classes), min_size=1, max_size=k, unique=True))
+    y_true = draw(st.lists(st.sampled_from(true_from), min_size=n, max_size=n))
+    y_pred = draw(st.lists(st.sampled_from(pred_from), min_size=n, max_size=n))
+    if not explicit:
+        return y_true, y_pred, draw(st.sampled_from([None, classes]))
+    extra: list[Any] = list(WORDS[k:]) if words else [start + k, start + k + 10]
+    labels = draw(st.lists(st.sampled_from(classes + extra), min_size=1, max_size=len(classes) + 2, unique=True))
+    return y_true, y_pred, labels
+
+
+@settings(max_examples=250, deadline=None, derandomize=True, database=None)
+@given(label_problems(explicit=False))
+def test_classification_report_equals_scikit_learn(problem: tuple[list[Any], list[Any], Any]) -> None:
+    y_true, y_pred, labels = problem
+    assert_same_report(classification_report(y_true, y_pred, labels=labels),
+                       sklearn_classification_report(y_true, y_pred, labels=labels))
+
+
+@settings(max_examples=250, deadline=None, derandomize=True, database=None)
+@given(label_problems(explicit=True))
+def test_explicit_labels_equal_scikit_learn_or_fail_where_it_fails(
+    problem: tuple[list[Any], list[Any], Any],
+) -> None:
+    y_true, y_pred, labels = problem
+    try:
+        theirs = sklearn_classification_report(y_true, y_pred, labels=labels)
+    except ValueError:
+        with pytest.raises(DataError):
+            classification_report(y_true, y_pred, labels=labels)
+        return
+    assert_same_report(classification_report(y_true, y_pred, labels=labels), theirs)
+
+
+@st.composite
+def regression_problems(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    """1-d or 2-d targets and predictions; some y_true constant, some predictions perfect."""
+    n = draw(st.integers(2, 60))
+    shape: tuple[int, ...] = (n,) if draw(st.booleans()) else (n, draw(st.integers(1, 3)))
+    size = int(np.prod(shape))
+    values = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
+    y_true = np.array(draw(st.lists(values, min_size=size, max_size=size))).reshape(shape)
+    if draw(st.booleans()):  # constant y_true (per output): R² is 1 or 0, not NaN / -inf
+        y_true = np.broadcast_to(y_true[:1], shape).copy()
+    y_pred = np.array(draw(st.lists(values, min_size=size, max_size=size))).reshape(shape)
+    perfect = draw(st.sampled_from(["no", "all", "first column"]))
+    if perfect == "all":
+        y_pred = y_true.copy()
+    elif perfect == "first column" and y_true.ndim == 2:
+        y_pred[:, 0] = y_true[:, 0]
+    return y_true, y_pred
+
+
+@settings(max_examples=250, deadline=None, derandomize=True, database=None)
+@given(regression_problems())
+def test_regression_report_equals_scikit_learn(problem: tuple[np.ndarray, np.ndarray]) -> None:
+    y_true, y_pred = problem
+    r = regression_report(y_true, y_pred)
+    assert r["r2"] == pytest.approx(metrics.r2_score(y_true, y_pred), rel=1e-12, abs=1e-12)
+    assert r["mse"] == pytest.approx(metrics.mean_squared_error(y_true, y_pred), rel=1e-12, abs=1e-12)
+    assert r["mae"] == pytest.approx(metrics.mean_absolute_error(y_true, y_pred), rel=1e-12, abs=1e-12)
+    assert r["n"] == len(y_true)
+    json.dumps(r)

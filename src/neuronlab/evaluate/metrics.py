@@ -1,8 +1,9 @@
 """How well a model did: the practicals' confusion matrix, accuracy, precision, recall, F1, R², MSE, MAE.
 
-All numbers come from ``sklearn.metrics``; this module only chooses which ones a task needs and returns
-them as plain JSON-ready dicts (Python floats and lists), so the store, the CLI and the web app print the
-same values.
+The numbers are scikit-learn's definitions (``sklearn.metrics``; the tests compare with it to 1e-12), but
+computed here in NumPy from ONE confusion matrix per call: scikit-learn re-validates its inputs in each of
+its five metric functions, about 5 ms for 100 labels, which dominated a sweep of small nets.  Results are
+plain JSON-ready dicts (Python floats and lists), so the store, the CLI and the web app print the same values.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn import metrics
 
 from neuronlab.errors import ConfigError, DataError, valid_names
 from neuronlab.tasks.base import Task
@@ -18,13 +18,31 @@ from neuronlab.tasks.base import Task
 SPLITS = ("train", "val", "test", "dev")
 
 
+def _is_text(a: np.ndarray) -> bool:
+    return a.dtype.kind in "USO"
+
+
+def _check_labels(name: str, y: np.ndarray) -> None:
+    """Reject what scikit-learn rejects as a class label: NaN, infinity, fractions (a regression target)."""
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
+        raise DataError(f"{name} holds non-integer or non-finite values, not class labels; "
+                        "pass predicted classes (not scores) or score it as a regression")
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` with 0 where ``den`` is 0 (scikit-learn's ``zero_division=0``)."""
+    return np.divide(num, den, out=np.zeros(den.shape), where=den != 0)
+
+
 def classification_report(y_true: Any, y_pred: Any, labels: Any = None) -> dict[str, Any]:
     """Confusion matrix, accuracy, precision, recall and F1.
 
-    With two labels precision/recall/F1 are those of the positive class, the larger label (1 in a 0/1
-    task), as in the practical's TP/(TP+FP); with more they are macro averages, so a rare class counts
-    as much as a common one.  The confusion matrix is scikit-learn's: rows are the true class, columns
-    the predicted one (the slides draw it transposed).  Undefined ratios (no predicted positives) are 0.
+    With two labels precision/recall/F1 are those of the positive class, the last label (the larger one,
+    1 in a 0/1 task, unless ``labels`` orders them otherwise), as in the practical's TP/(TP+FP); with more
+    they are macro averages over ``labels``, so a rare class counts as much as a common one.  The confusion
+    matrix is scikit-learn's: rows are the true class, columns the predicted one (the slides draw it
+    transposed); samples whose true or predicted label is not in ``labels`` are left out of it, but still
+    count in accuracy and in the other classes' precision and recall.  Undefined ratios are 0.
     """
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
@@ -34,41 +52,94 @@ def classification_report(y_true: Any, y_pred: Any, labels: Any = None) -> dict[
         )
     if y_true.size == 0:
         raise DataError("no samples to score; pass non-empty y_true and y_pred")
-    labels = np.unique(np.concatenate([y_true, y_pred])) if labels is None else np.asarray(labels)
+    if _is_text(y_true) != _is_text(y_pred):
+        raise DataError(f"y_true and y_pred mix text and numeric labels ({y_true.dtype} and {y_pred.dtype}); "
+                        "pass the same kind of labels")
+    _check_labels("y_true", y_true)
+    _check_labels("y_pred", y_pred)
+    n = y_true.size
+    given = labels is not None
+    if given:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or labels.size == 0:
+            raise DataError(f"labels must be a non-empty 1-d list, got shape {labels.shape}")
+        if _is_text(labels) != _is_text(y_true):
+            raise DataError(f"labels ({labels.dtype}) and y ({y_true.dtype}) mix text and numbers; "
+                            "pass labels of the same kind as y")
+        parts = [y_true, y_pred, labels]
+    else:
+        parts = [y_true, y_pred]
+    # one code per distinct label of y_true, y_pred and labels: codes[:n] true, [n:2n] predicted, [2n:] labels
+    everything, codes = np.unique(np.concatenate(parts), return_inverse=True)
+    m = everything.size
+    cm_all = np.bincount(m * codes[:n] + codes[n:2 * n], minlength=m * m).reshape(m, m)  # (true, predicted)
+    truly, predicted = cm_all.sum(axis=1), cm_all.sum(axis=0)  # (m,) each: TP + FN, TP + FP
+    if given:
+        at = codes[2 * n:]  # where each of ``labels`` sits among all m labels
+        if np.unique(at).size != at.size:
+            raise DataError(f"labels {labels.tolist()} repeat a label; pass each class once")
+        if not np.any(truly[at] > 0):
+            raise DataError(f"none of labels {labels.tolist()} occurs in y_true; pass the task's classes")
+    else:
+        labels, at = everything, np.arange(m)
     binary = len(labels) == 2
+    if binary and given:
+        # scikit-learn's binary average looks at the labels present, not at ``labels``
+        present = np.flatnonzero(truly + predicted)
+        if present.size > 2 or (present.size == 2 and at[-1] not in present):
+            raise DataError(f"y_true and y_pred hold labels {everything[present].tolist()}, "
+                            f"which do not fit the two labels {labels.tolist()}; pass every class in labels")
+    # per scored class, over ALL samples (also those whose other label is outside ``labels``)
+    scored = at[-1:] if binary else at
+    tp, pred_sum, true_sum = np.diag(cm_all)[scored], predicted[scored], truly[scored]
+    precision = _ratio(tp, pred_sum)
+    recall = _ratio(tp, true_sum)
+    f1 = _ratio(2.0 * tp, (true_sum + pred_sum).astype(float))  # 2PR/(P+R) = 2TP/(2TP+FP+FN)
     average = "binary" if binary else "macro"
-    pos_label = labels[-1].item() if binary else 1
-    prf: dict[str, Any] = {"labels": labels, "average": average, "zero_division": 0}
-    if binary:
-        prf["pos_label"] = pos_label
     report: dict[str, Any] = {
-        "n": int(y_true.size),
+        "n": int(n),
         "labels": labels.tolist(),
-        "confusion_matrix": metrics.confusion_matrix(y_true, y_pred, labels=labels).tolist(),
-        "accuracy": float(metrics.accuracy_score(y_true, y_pred)),
-        "precision": float(metrics.precision_score(y_true, y_pred, **prf)),
-        "recall": float(metrics.recall_score(y_true, y_pred, **prf)),
-        "f1": float(metrics.f1_score(y_true, y_pred, **prf)),
+        "confusion_matrix": cm_all[np.ix_(at, at)].tolist(),
+        "accuracy": float(np.trace(cm_all) / n),
+        "precision": float(precision.mean()),
+        "recall": float(recall.mean()),
+        "f1": float(f1.mean()),
         "average": average,
     }
     if binary:
-        report["positive_label"] = pos_label
+        report["positive_label"] = labels[-1].item()
     return report
 
 
 def regression_report(y_true: Any, y_pred: Any) -> dict[str, Any]:
-    """R² (the practicals' headline number), MSE and MAE (the two regression losses of the loss table)."""
+    """R² (the practicals' headline number), MSE and MAE (the two regression losses of the loss table).
+
+    A 2-d ``y`` (several outputs) gets the uniform average over outputs.  R² of a constant ``y_true`` is
+    1.0 if the predictions are perfect and 0.0 otherwise (scikit-learn's ``force_finite``), never NaN/-inf.
+    """
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float)
     if y_true.shape != y_pred.shape:
         raise DataError(f"y_true and y_pred must be equally long, got {y_true.shape} and {y_pred.shape}")
-    if y_true.size < 2:
-        raise DataError(f"R² needs at least 2 samples, got {y_true.size}; score a larger split")
+    if y_true.ndim not in (1, 2):
+        raise DataError(f"y must be 1-d or 2-d (samples, outputs), got shape {y_true.shape}")
+    if len(y_true) < 2:
+        raise DataError(f"R² needs at least 2 samples, got {len(y_true)}; score a larger split")
+    if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(y_pred))):
+        raise DataError("y_true or y_pred holds NaN or infinity; check the data, or the model diverged")
+    n = len(y_true)
+    y_true, y_pred = y_true.reshape(n, -1), y_pred.reshape(n, -1)  # (N, outputs)
+    e = y_true - y_pred
+    ss_res = np.sum(e**2, axis=0)
+    ss_tot = np.sum((y_true - np.mean(y_true, axis=0)) ** 2, axis=0)
+    r2 = np.where(ss_res == 0, 1.0, 0.0)  # (outputs,); stays for a constant y_true: perfect or not
+    fit = (ss_res != 0) & (ss_tot != 0)
+    r2[fit] = 1 - ss_res[fit] / ss_tot[fit]
     return {
-        "n": int(y_true.size),
-        "r2": float(metrics.r2_score(y_true, y_pred)),
-        "mse": float(metrics.mean_squared_error(y_true, y_pred)),
-        "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
+        "n": n,
+        "r2": float(np.mean(r2)),
+        "mse": float(np.mean(np.mean(e**2, axis=0))),
+        "mae": float(np.mean(np.mean(np.abs(e), axis=0))),
     }
 
 
