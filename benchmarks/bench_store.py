@@ -3,8 +3,10 @@
     .venv/bin/python benchmarks/bench_store.py --pg auto --mlflow
 
 Writes: runs/s for claim + finish with params, val/test metrics, a 300-epoch 4-column history and one
-10 kB PNG, one process, into an empty store.  Reads: `runs list` of those N written runs, then list /
-filter / compare / export over 10,000 runs (the rest bulk-inserted with the same shape).
+10 kB PNG, one process, into an empty store; ``--bulk`` adds the same runs written the way the batched
+executors write them: ``claim_many`` then ``finish_many``, one transaction each per chunk of 256.
+Reads: `runs list` of those N written runs, then list / filter / compare / export over 10,000 runs
+(the rest bulk-inserted with the same shape).
 
 ``--pg URL`` makes a scratch database on that server (dropped afterwards); ``--pg auto`` starts a
 throw-away server from Debian's binaries, the one the tests use (tests/postgres.py), and stops it.
@@ -37,7 +39,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from neuronlab.store import RunStore, canonical_json, hash_spec
+from neuronlab.store import Claim, Result, RunStore, canonical_json, hash_spec
 from neuronlab.store.codec import HISTORY_FORMAT, encode_history
 from neuronlab.store.engine import WRITE, make_engine
 from neuronlab.store.models import History, Run
@@ -45,6 +47,8 @@ from neuronlab.store.models import History, Run
 TASKS = ("xor", "moons", "circles", "spirals", "iris")
 PNG = bytes(range(256)) * 40  # a 10 kB "figure"
 WRITES = "write runs/s"
+BULK = "bulk write runs/s"
+CHUNK = 256  # as experiments.executors.CHUNK
 
 
 def _spec(i: int) -> dict[str, Any]:
@@ -91,6 +95,22 @@ def bench_writes(store: RunStore, n: int, epochs: int) -> float:
     return n / (time.perf_counter() - start)
 
 
+def bench_bulk_writes(store: RunStore, n: int, epochs: int, offset: int = 5_000_000) -> float:
+    """The runs of ``bench_writes`` (other specs), claimed and finished a chunk per transaction."""
+    start = time.perf_counter()
+    for first in range(offset, offset + n, CHUNK):
+        chunk = range(first, min(offset + n, first + CHUNK))
+        specs = [_spec(i) for i in chunk]
+        ids = store.claim_many([Claim(spec=spec, spec_hash=hash_spec(spec), seed=0, experiment="bench",
+                                      task=spec["task"], model="mlp", params=spec, sweep="bulk-write")
+                                for spec in specs])
+        store.finish_many([Result(run_id, "done", _metrics(i), history=_history(epochs, i),
+                                  artifacts={"boundary.png": PNG})
+                           for i, run_id in zip(chunk, ids, strict=True) if run_id is not None])
+        assert None not in ids
+    return n / (time.perf_counter() - start)
+
+
 def bulk_insert(store: RunStore, n: int, epochs: int) -> None:
     """n finished runs with histories in a few big statements (setup for the read timings)."""
     now = datetime.now(UTC)
@@ -125,14 +145,18 @@ def bench_reads(store: RunStore) -> dict[str, float]:
     }
 
 
-def run(label: str, url: str, *, writes: int, epochs: int, n_list: int) -> dict[str, float]:
+def run(label: str, url: str, *, writes: int, epochs: int, n_list: int, bulk: bool = False) -> dict[str, float]:
     _say(f"{label}: writing {writes} runs ...")
     store = RunStore(url)
     results = {WRITES: bench_writes(store, writes, epochs)}
     results["list written (s)"] = _best(lambda: store.list_runs())
-    _say(f"{label}: bulk-inserting {n_list - writes} runs, then reading ...")
+    if bulk:
+        _say(f"{label}: writing {writes} runs in chunks of {CHUNK} ...")
+        results[BULK] = bench_bulk_writes(store, writes, epochs)
+    written = len(store.list_runs())
+    _say(f"{label}: bulk-inserting {n_list - written} runs, then reading ...")
     start = time.perf_counter()
-    bulk_insert(store, n_list - writes, epochs)
+    bulk_insert(store, n_list - written, epochs)
     results["bulk insert (s)"] = time.perf_counter() - start
     results.update(bench_reads(store))
     store.close()
@@ -302,6 +326,7 @@ def table(columns: dict[str, dict[str, float]], *, writes: int, mlflow_writes: i
           epochs: int) -> str:
     rows = {
         WRITES: f"write runs/s ({epochs} epochs; {writes} runs, MLflow {mlflow_writes})",
+        BULK: f"write runs/s, claim_many + finish_many in chunks of {CHUNK} ({writes} runs)",
         "list written (s)": f"`runs list` of the {writes} written runs (MLflow: {mlflow_writes})",
         "list all (s)": f"`runs list` of {n_list:,} runs",
         "list task=xor (s)": f"list task=xor of {n_list:,}",
@@ -321,7 +346,7 @@ def table(columns: dict[str, dict[str, float]], *, writes: int, mlflow_writes: i
         cells = [label]
         for name in names:
             value = columns[name].get(key)
-            cells.append("—" if value is None else f"{value:.1f}" if key == WRITES else f"{value:.4f}")
+            cells.append("—" if value is None else f"{value:.1f}" if key in (WRITES, BULK) else f"{value:.4f}")
         if ratio:
             ours, theirs = columns["SQLite"].get(key), columns["MLflow"].get(key)
             same_n = key != "list written (s)" or writes == mlflow_writes
@@ -340,6 +365,7 @@ def main() -> None:
                                      "to start a throw-away server from /usr/lib/postgresql")
     parser.add_argument("--mlflow", action="store_true", help="also benchmark MLflow's SQLite tracking store")
     parser.add_argument("--writes", type=int, default=500, help="runs written through our API")
+    parser.add_argument("--bulk", action="store_true", help="also write --writes runs in chunks (claim_many)")
     parser.add_argument("--mlflow-runs", type=int, help="runs logged through MLflow (default: --writes)")
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--runs", type=int, default=10_000, help="runs in the store for the read timings")
@@ -349,11 +375,11 @@ def main() -> None:
     notes = []
     with tempfile.TemporaryDirectory() as tmp:
         columns["SQLite"] = run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", writes=args.writes,
-                                epochs=args.epochs, n_list=args.runs)
+                                epochs=args.epochs, n_list=args.runs, bulk=args.bulk)
     if args.pg:
         with pg_server(args.pg) as server, scratch_pg(server) as url:
             columns["PostgreSQL"] = run("PostgreSQL", url, writes=args.writes, epochs=args.epochs,
-                                        n_list=args.runs)
+                                        n_list=args.runs, bulk=args.bulk)
     if args.mlflow:
         problem = mlflow_problem()
         if problem is None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from neuronlab.cli import app
 from neuronlab.errors import ConfigError
-from neuronlab.experiments.executors import chunks, evaluate_chunk
+from neuronlab.experiments.executors import chunks, claims, evaluate_chunk, run_chunked
 from neuronlab.experiments.runner import RunOutcome, expand, run_sweep
 from neuronlab.experiments.spec import loads_spec
-from neuronlab.store import RunStore
+from neuronlab.store import Result, RunStore
 
 SWEEP = """
 name = "mlp and neuron on moons"
@@ -44,8 +49,8 @@ def by_key(outcomes: list[RunOutcome]) -> dict[tuple[str, int], RunOutcome]:
 def test_ensemble_records_like_local_with_the_same_numbers(tmp_path: Path) -> None:
     spec = loads_spec(SWEEP)
     local_store, ens_store = RunStore(tmp_path / "local.db"), RunStore(tmp_path / "ens.db")
-    local = by_key(run_sweep(spec, store=local_store, executor="local"))
-    ens = by_key(run_sweep(spec, store=ens_store, executor="ensemble", chunk_size=3))
+    local = by_key(run_sweep(spec, store=local_store, executor="local", figures=True))
+    ens = by_key(run_sweep(spec, store=ens_store, executor="ensemble", chunk_size=3, figures=True))
     assert set(local) == set(ens) and len(ens) == len(expand(spec)) == 8
     for key, outcome in ens.items():
         ref = local[key]
@@ -119,3 +124,75 @@ def test_cli_sweep_prints_the_executor_and_threads(tmp_path: Path) -> None:
     assert "executor=ensemble" in result.output and "threads=1" in result.output and "4 done" in result.output
     bad = runner.invoke(app, ["sweep", str(spec_path), "--db", str(tmp_path / "c.db"), "--executor", "spark"])
     assert bad.exit_code == 2 and "unknown executor" in bad.output
+
+
+MLPS = SWEEP.replace('"model.kind" = ["mlp", "neuron"]', '"model.kind" = ["mlp"]').replace("max_epochs = 60",
+                                                                                           "max_epochs = 20")
+
+
+def test_run_chunked_claims_and_records_each_chunk_in_one_call(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    items = expand(loads_spec(MLPS))
+    store = RunStore(tmp_path / "chunks.db")
+    (done_id,) = store.claim_many(claims(items[:1], sweep="s"))  # a run recorded before: skipped
+    assert done_id is not None
+    store.finish_many([Result(done_id, "done", {})])
+    calls: dict[str, list[int]] = {"claim_many": [], "finish_many": [], "claim": [], "finish": []}
+    for name, sizes in calls.items():
+        method = getattr(store, name)
+
+        def spy(*args: Any, _method: Any = method, _sizes: list[int] = sizes, **kwargs: Any) -> Any:
+            _sizes.append(len(args[0]) if args and isinstance(args[0], list) else 1)
+            return _method(*args, **kwargs)
+
+        monkeypatch.setattr(store, name, spy)
+
+    outcomes = list(run_chunked(items, store=store, sweep="s", base_dir=None, chunk_size=3, figures=False))
+
+    assert calls == {"claim_many": [3, 1], "finish_many": [2, 1], "claim": [], "finish": []}
+    assert sorted(o.status for o in outcomes) == ["done"] * 3 + ["skipped"]
+    runs = store.list_runs(sweep="s")
+    assert len(runs) == 4 and {r.status for r in runs} == {"done"}
+    assert {(r.spec_hash, r.seed) for r in runs} == {(spec.spec_hash(), seed) for spec, seed in items}
+    recorded = {o.run_id: o for o in outcomes if o.status == "done"}
+    for run_id, outcome in recorded.items():
+        assert run_id is not None
+        run = store.get(run_id)
+        assert run.metrics == outcome.metrics and run.history is not None and run.history["train_loss"]
+
+
+# Sweep the MLPs in chunks of 2 and die by SIGKILL inside the second chunk's finish transaction.
+KILLED = """
+import os, signal, sys
+from neuronlab.experiments.runner import run_sweep
+from neuronlab.experiments.spec import loads_spec
+from neuronlab.store import RunStore
+calls = []
+def insert_then_die(*args):
+    calls.append(1)
+    if len(calls) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return original(*args)
+original = RunStore._insert_results
+RunStore._insert_results = staticmethod(insert_then_die)
+run_sweep(loads_spec(sys.argv[2]), store=RunStore(sys.argv[1]), executor="ensemble", chunk_size=2)
+"""
+
+
+@pytest.mark.slow
+def test_a_sweep_killed_inside_a_chunks_transaction_resumes_with_every_run_once(tmp_path: Path) -> None:
+    db = tmp_path / "killed.db"
+    killed = subprocess.run([sys.executable, "-c", KILLED, str(db), MLPS], capture_output=True, text=True,
+                            timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    store = RunStore(db)
+    assert sorted(r.status for r in store.list_runs()) == ["done", "done", "running", "running"]
+    assert all(store.get(r.id).history is None for r in store.list_runs(status="running"))  # rolled back
+
+    again = run_sweep(loads_spec(MLPS), store=store, executor="ensemble", chunk_size=2)
+    assert sorted(o.status for o in again) == ["done", "done", "skipped", "skipped"]
+    runs = store.list_runs()
+    assert len(runs) == 4 and {r.status for r in runs} == {"done"}
+    assert len({(r.spec_hash, r.seed) for r in runs}) == 4
+    retaken = [store.get(o.run_id) for o in again if o.run_id is not None]  # the dead owner's claims, now ours
+    assert len(retaken) == 2 and all(r.owner.endswith(f":{os.getpid()}") for r in retaken)

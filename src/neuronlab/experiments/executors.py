@@ -1,9 +1,10 @@
 """Where a sweep's runs are computed: in this process one by one (local), as batched ensembles
 (ensemble), or as ensembles on a Dask cluster (dask).
 
-Whatever computes, *this* process records: it claims each run in the store before its chunk is sent
-out and finishes it when the chunk's results come back, so workers need no database, and a chunk
-that Dask re-runs after its worker died is still recorded once (the claim is ours, not the worker's).
+Whatever computes, *this* process records: it claims a chunk's runs in the store (one transaction)
+before the chunk is sent out and finishes them (one transaction) when its results come back, so
+workers need no database, and a chunk that Dask re-runs after its worker died is still recorded once
+(the claim is ours, not the worker's).
 ``evaluate_chunk`` is the unit of work: plain data in (spec JSON, seed), plain data out.
 """
 
@@ -23,7 +24,7 @@ from typing import Any, Literal
 
 from neuronlab.errors import ConfigError, DivergedError, NeuronlabError, valid_names
 from neuronlab.experiments.spec import ExperimentSpec
-from neuronlab.store import RunStore
+from neuronlab.store import Claim, Result, RunStore, environment_versions
 
 Executor = Literal["local", "ensemble", "dask"]
 EXECUTORS: tuple[str, ...] = ("local", "ensemble", "dask")
@@ -95,7 +96,7 @@ def evaluate_chunk(items: Sequence[tuple[dict[str, Any], int]], base_dir: str | 
             start = time.perf_counter()
             try:
                 if not batchable(spec):
-                    metrics, history, pngs = evaluate_spec(spec, seed=seed, base_dir=base_dir)
+                    metrics, history, pngs = evaluate_spec(spec, seed=seed, base_dir=base_dir, figures=figures)
                     out.append(Evaluated(index, "done", metrics, history, pngs,
                                          seconds=time.perf_counter() - start))
                     continue
@@ -155,7 +156,7 @@ def run_chunked(pending: Pending, *, store: RunStore, sweep: str, base_dir: str 
     other; with it every chunk is submitted at once and recorded as it completes (``wait`` turns the
     futures into an iterator of finished ones, ``as_completed`` style).
     """
-    from neuronlab.experiments.runner import RunOutcome, claim_run
+    from neuronlab.experiments.runner import RunOutcome
 
     base = None if base_dir is None else str(base_dir)
     claimed: list[tuple[list[tuple[ExperimentSpec, int, int]], Any]] = []
@@ -163,8 +164,7 @@ def run_chunked(pending: Pending, *, store: RunStore, sweep: str, base_dir: str 
 
     def claim(chunk: Pending) -> list[tuple[ExperimentSpec, int, int]]:
         runs = []
-        for spec, seed in chunk:
-            run_id = claim_run(store, spec, seed=seed, sweep=sweep)
+        for (spec, seed), run_id in zip(chunk, store.claim_many(claims(chunk, sweep=sweep)), strict=True):
             if run_id is None:
                 skipped.append(RunOutcome(spec, seed, "skipped"))
             else:
@@ -172,10 +172,13 @@ def run_chunked(pending: Pending, *, store: RunStore, sweep: str, base_dir: str 
         return runs
 
     def record(runs: list[tuple[ExperimentSpec, int, int]], results: list[Evaluated]) -> Iterator[Any]:
+        # One transaction per chunk: a kill before it commits leaves the chunk's claims to dead owners,
+        # which the next sweep takes over, so every run is still recorded exactly once.
+        store.finish_many([Result(run_id=run_id, status=res.status, metrics=res.metrics, history=res.history,
+                                  artifacts=res.figures, error=res.error, diverged_epoch=res.diverged_epoch,
+                                  duration_s=res.seconds)
+                           for (_, _, run_id), res in zip(runs, results, strict=True)])
         for (spec, seed, run_id), res in zip(runs, results, strict=True):
-            store.finish(run_id, status=res.status, metrics=res.metrics, history=res.history,
-                         artifacts=res.figures, error=res.error, diverged_epoch=res.diverged_epoch,
-                         duration_s=res.seconds)
             yield RunOutcome(spec, seed, res.status, run_id=run_id, metrics=res.metrics,  # type: ignore[arg-type]
                              error=res.error, diverged_epoch=res.diverged_epoch, seconds=res.seconds)
 
@@ -196,6 +199,16 @@ def run_chunked(pending: Pending, *, store: RunStore, sweep: str, base_dir: str 
     assert wait is not None
     for future in wait([future for _, future in claimed]):
         yield from record(by_future[id(future)], future.result())
+
+
+def claims(items: Sequence[tuple[ExperimentSpec, int]], *, sweep: str | None) -> list[Claim]:
+    """The store claims of (spec, seed) pairs: what ``runner.claim_run`` passes, for a whole chunk."""
+    from neuronlab.experiments.runner import _jsonable, _task_label
+
+    versions = environment_versions()  # once per chunk: the same process made every run
+    return [Claim(spec=spec.canonical(), spec_hash=spec.spec_hash(), seed=seed, experiment=spec.name,
+                  task=_task_label(spec), model=spec.model.kind, params=_jsonable(spec.flat_params()),
+                  sweep=sweep, versions=versions) for spec, seed in items]
 
 
 def _payload(runs: list[tuple[ExperimentSpec, int, int]]) -> list[tuple[dict[str, Any], int]]:
@@ -257,7 +270,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Abs
 
 def run_dask(pending: Pending, *, store: RunStore, sweep: str, base_dir: str | Path | None,
              scheduler: str | None = None, workers: int | None = None, chunk_size: int | None = None,
-             client: Any = None, threads: int | None = 1) -> Iterator[Any]:
+             client: Any = None, threads: int | None = 1, figures: bool = True) -> Iterator[Any]:
     """The dask executor: one task per chunk, each a batched ensemble on a worker; recorded here.
 
     Tasks are pure, so when a worker dies Dask simply runs its chunk again elsewhere; claims (taken
@@ -272,9 +285,9 @@ def run_dask(pending: Pending, *, store: RunStore, sweep: str, base_dir: str | P
         # pure=False: a chunk is submitted once per sweep, and a retry after a crash must not reuse a key
         yield from run_chunked(
             pending, store=store, sweep=sweep, base_dir=base_dir, chunk_size=size,
-            submit=lambda payload: c.submit(evaluate_chunk, payload, base, threads, pure=False),
+            submit=lambda payload: c.submit(evaluate_chunk, payload, base, threads, figures, pure=False),
             wait=lambda futures: iter(dask_completed(futures)))
 
 
-__all__ = ["EXECUTORS", "Evaluated", "batchable", "dask_client", "default_threads", "evaluate_chunk",
+__all__ = ["EXECUTORS", "Evaluated", "batchable", "claims", "dask_client", "default_threads", "evaluate_chunk",
            "run_chunked", "run_dask", "run_ensemble"]

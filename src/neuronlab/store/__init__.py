@@ -18,12 +18,15 @@ from neuronlab.store.codec import canonical_json, hash_spec
 from neuronlab.store.engine import default_home, resolve_url
 from neuronlab.store.errors import StoreError
 from neuronlab.store.records import Comparison, RunRecord, RunSummary
+from neuronlab.store.rows import Claim, Result
 from neuronlab.store.runs import RunStore
 from neuronlab.store.schema import head_revision, upgrade
 from neuronlab.store.versions import environment_versions
 
 __all__ = [
+    "Claim",
     "Comparison",
+    "Result",
     "RunRecord",
     "RunStore",
     "RunSummary",

@@ -6,6 +6,7 @@ import mimetypes
 import os
 import socket
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,35 @@ from neuronlab.errors import ConfigError, valid_names
 from neuronlab.store.codec import HISTORY_FORMAT, canonical_json, encode_history, plain
 from neuronlab.store.models import FINISHED
 from neuronlab.store.versions import environment_versions
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One run to claim: the keyword arguments of ``RunStore.claim`` (``versions`` None: this process's)."""
+
+    spec: Mapping[str, Any]
+    spec_hash: str
+    seed: int
+    experiment: str
+    task: str
+    model: str
+    params: Mapping[str, Any]
+    sweep: str | None = None
+    versions: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one claimed run: the arguments of ``RunStore.finish``."""
+
+    run_id: int
+    status: str
+    metrics: Mapping[str, Any]
+    history: Mapping[str, Any] | None = None
+    artifacts: Mapping[str, bytes] | None = None
+    error: str | None = None
+    diverged_epoch: int | None = None
+    duration_s: float | None = None
 
 
 def now() -> datetime:

@@ -3,18 +3,21 @@
 A sweep records each (spec_hash, seed) exactly once, even across processes and a SIGKILL: ``claim``
 inserts a "running" row (the UNIQUE index decides races), ``finish`` writes status, metrics, history
 and artifacts in one transaction, and a "running" row whose owner is gone (dead pid on this host, or
-no heartbeat for ``stale_after_s``) is taken over by the next claim.
+no heartbeat for ``stale_after_s``) is taken over by the next claim.  ``claim_many`` and
+``finish_many`` do the same for a whole chunk of runs in one transaction each (what batched sweeps use).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, delete, func, insert, not_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, not_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from neuronlab.errors import ConfigError
@@ -24,6 +27,7 @@ from neuronlab.store.engine import WRITE, db_errors, describe, make_engine, reso
 from neuronlab.store.errors import StoreError
 from neuronlab.store.models import CLAIMED, Artifact, History, Run
 from neuronlab.store.records import Comparison, RunRecord, RunSummary
+from neuronlab.store.rows import Claim, Result
 from neuronlab.store.schema import ensure_schema
 
 _SUMMARY = (Run.id, Run.experiment, Run.task, Run.model, Run.seed, Run.status, Run.sweep, Run.spec_hash,
@@ -91,41 +95,69 @@ class RunStore:
               model: str, params: Mapping[str, Any], sweep: str | None = None,
               versions: Mapping[str, Any] | None = None, stale_after_s: float = 600) -> int | None:
         """Start the run (spec_hash, seed): its id, or None when it is finished or running elsewhere."""
-        row = rows.new_run(spec=spec, spec_hash=spec_hash, seed=seed, experiment=experiment, task=task,
-                           model=model, params=params, sweep=sweep, versions=versions)
-        with self._write() as conn:
-            try:
-                with conn.begin_nested():
-                    return int(conn.execute(insert(Run).values(**row).returning(Run.id)).scalar_one())
-            except IntegrityError as exc:
-                conflict = exc  # it exists: finished, running, or abandoned
-            # FOR UPDATE holds the row on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the file.
-            old = conn.execute(select(Run.id, Run.status, Run.owner, Run.heartbeat_at)
-                               .where(Run.spec_hash == spec_hash, Run.seed == int(seed), CLAIMED)
-                               .with_for_update()).one_or_none()
-            if old is None:
-                raise StoreError(f"cannot record the run ({str(conflict.orig).splitlines()[0]}); "
-                                 "check the claim's arguments") from None
-            if old.status != "running":
-                return None
-            stale = (row["heartbeat_at"] - old.heartbeat_at).total_seconds() > stale_after_s
-            if not stale and rows.owner_alive(old.owner):
-                return None
-            # Take over: whatever the dead owner left is reset, so the run is recorded once, by us.
-            conn.execute(delete(History).where(History.run_id == old.id))
-            conn.execute(delete(Artifact).where(Artifact.run_id == old.id))
-            row.pop("created_at")
-            conn.execute(update(Run).where(Run.id == old.id).values(
-                **row, finished_at=None, duration_s=None, metrics=None, error=None, diverged_epoch=None))
-            return int(old.id)
+        item = Claim(spec=spec, spec_hash=spec_hash, seed=seed, experiment=experiment, task=task, model=model,
+                     params=params, sweep=sweep, versions=versions)
+        return self.claim_many([item], stale_after_s=stale_after_s)[0]
 
-    @staticmethod
-    def _insert_results(conn: Connection, run_id: int, history: dict[str, Any] | None,
-                        artifacts: list[dict[str, Any]]) -> None:
-        if history is not None:
-            conn.execute(insert(History).values(run_id=run_id, **history))
-        if artifacts:
-            conn.execute(insert(Artifact), [{"run_id": run_id, **row} for row in artifacts])
+    def claim_many(self, items: Sequence[Claim], *, stale_after_s: float = 600) -> list[int | None]:
+        """``claim`` for each item, all in one write transaction: the run ids, None where a run is
+        finished or running elsewhere (a key repeated in ``items`` is claimed once, by its first item)."""
+        new = [rows.new_run(spec=c.spec, spec_hash=c.spec_hash, seed=c.seed, experiment=c.experiment,
+                            task=c.task, model=c.model, params=c.params, sweep=c.sweep, versions=c.versions)
+               for c in items]
+        first: dict[tuple[str, int], int] = {}  # key → index of its first item
+        for i, row in enumerate(new):
+            first.setdefault((row["spec_hash"], row["seed"]), i)
+        ids: list[int | None] = [None] * len(new)
+        if not new:
+            return ids
+        with self._write() as conn:
+            # One multi-row INSERT; the UNIQUE index turns away the keys that exist (finished, running,
+            # or abandoned) without aborting the transaction, and they are looked at below.  Keys go in
+            # sorted, so two PostgreSQL sweeps inserting overlapping chunks wait on each other in the
+            # same order instead of deadlocking.
+            try:
+                inserted = conn.execute(self._insert_new().returning(Run.id, Run.spec_hash, Run.seed),
+                                        [new[first[key]] for key in sorted(first)]).all()
+            except IntegrityError as exc:
+                raise StoreError(f"cannot record the runs ({str(exc.orig).splitlines()[0]}); "
+                                 "check the claims' arguments") from None
+            for run_id, spec_hash, seed in inserted:
+                ids[first[(spec_hash, seed)]] = int(run_id)
+            taken = [i for i in range(len(new)) if ids[i] is None]
+            if not taken:
+                return ids
+            # FOR UPDATE holds the rows on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the file.
+            keys = {(new[i]["spec_hash"], new[i]["seed"]) for i in taken}
+            old = {(r.spec_hash, int(r.seed)): r for r in conn.execute(
+                select(Run.id, Run.spec_hash, Run.seed, Run.status, Run.owner, Run.heartbeat_at)
+                .where(tuple_(Run.spec_hash, Run.seed).in_(keys), CLAIMED)
+                .order_by(Run.spec_hash, Run.seed).with_for_update())}
+            for i in taken:
+                key = (new[i]["spec_hash"], new[i]["seed"])
+                if key not in old:
+                    raise StoreError(f"cannot record the run {key} (it is neither new nor in the store); "
+                                     "check the claim's arguments")
+                run, row = old[key], new[i]
+                if run.status != "running" or run.id in ids:  # finished, or taken over for an earlier item
+                    continue
+                stale = (row["heartbeat_at"] - run.heartbeat_at).total_seconds() > stale_after_s
+                if not stale and rows.owner_alive(run.owner):
+                    continue
+                # Take over: whatever the dead owner left is reset, so the run is recorded once, by us.
+                conn.execute(delete(History).where(History.run_id == run.id))
+                conn.execute(delete(Artifact).where(Artifact.run_id == run.id))
+                row.pop("created_at")
+                conn.execute(update(Run).where(Run.id == run.id).values(
+                    **row, finished_at=None, duration_s=None, metrics=None, error=None, diverged_epoch=None))
+                ids[i] = int(run.id)
+        return ids
+
+    def _insert_new(self) -> Any:
+        """INSERT into runs that skips the (spec_hash, seed) already claimed (ON CONFLICT DO NOTHING)."""
+        dialect = sqlite if self._engine.dialect.name == "sqlite" else postgresql
+        return dialect.insert(Run).on_conflict_do_nothing(index_elements=[Run.spec_hash, Run.seed],
+                                                          index_where=CLAIMED)
 
     def finish(self, run_id: int, *, status: str, metrics: Mapping[str, Any],
                history: Mapping[str, Any] | None = None, artifacts: Mapping[str, bytes] | None = None,
@@ -136,20 +168,49 @@ class RunStore:
         ``history`` is ``{column: per-epoch values}``; non-finite metrics are stored as None;
         ``duration_s`` defaults to the time since the claim.
         """
-        values = rows.outcome(status=status, metrics=metrics, error=error, diverged_epoch=diverged_epoch,
-                              duration_s=duration_s)
-        hist, arts = rows.history_row(history), rows.artifact_rows(artifacts)
+        self.finish_many([Result(run_id=run_id, status=status, metrics=metrics, history=history,
+                                 artifacts=artifacts, error=error, diverged_epoch=diverged_epoch,
+                                 duration_s=duration_s)])
+
+    def finish_many(self, results: Sequence[Result]) -> None:
+        """``finish`` for each result, all in one transaction: every run is recorded, or (on any bad
+        item: unknown id, a run already finished or named twice) none is, and StoreError says which."""
+        values = [rows.outcome(status=r.status, metrics=r.metrics, error=r.error,
+                               diverged_epoch=r.diverged_epoch, duration_s=r.duration_s) for r in results]
+        hists = [rows.history_row(r.history) for r in results]
+        arts = [rows.artifact_rows(r.artifacts) for r in results]
+        ids = [int(r.run_id) for r in results]
+        twice = [i for i, n in Counter(ids).items() if n > 1]
+        if twice:
+            raise StoreError(f"run {twice[0]} is finished twice in one call; give each run one result")
+        if not ids:
+            return
         with self._write() as conn:
-            run = conn.execute(select(Run.status, Run.started_at).where(Run.id == run_id)
-                               .with_for_update()).one_or_none()
-            if run is None:
-                raise StoreError(f"no run {run_id} in the store at {describe(self.url)}; check the id")
-            if run.status != "running":
-                raise StoreError(f"run {run_id} is already finished ({run.status}); claim a new run instead")
-            if values["duration_s"] is None and run.started_at is not None:
-                values["duration_s"] = (values["finished_at"] - run.started_at).total_seconds()
-            conn.execute(update(Run).where(Run.id == run_id).values(**values))
-            self._insert_results(conn, run_id, hist, arts)
+            runs = {r.id: r for r in conn.execute(select(Run.id, Run.status, Run.started_at)
+                                                  .where(Run.id.in_(ids)).order_by(Run.id).with_for_update())}
+            for run_id, value in zip(ids, values, strict=True):
+                run = runs.get(run_id)
+                if run is None:
+                    raise StoreError(f"no run {run_id} in the store at {describe(self.url)}; check the id")
+                if run.status != "running":
+                    raise StoreError(f"run {run_id} is already finished ({run.status}); "
+                                     "claim a new run instead")
+                if value["duration_s"] is None and run.started_at is not None:
+                    value["duration_s"] = (value["finished_at"] - run.started_at).total_seconds()
+            conn.execute(update(Run).where(Run.id == bindparam("run_id")),
+                         [{"run_id": run_id, **value} for run_id, value in zip(ids, values, strict=True)])
+            self._insert_results(conn, ids, hists, arts)
+
+    @staticmethod
+    def _insert_results(conn: Connection, ids: Sequence[int], hists: Sequence[dict[str, Any] | None],
+                        arts: Sequence[list[dict[str, Any]]]) -> None:
+        """The runs' history and artifact rows, one executemany INSERT per table."""
+        history = [{"run_id": run_id, **h} for run_id, h in zip(ids, hists, strict=True) if h is not None]
+        if history:
+            conn.execute(insert(History), history)
+        artifacts = [{"run_id": run_id, **a} for run_id, named in zip(ids, arts, strict=True) for a in named]
+        if artifacts:
+            conn.execute(insert(Artifact), artifacts)
 
     def record(self, *, spec: Mapping[str, Any], spec_hash: str, seed: int, experiment: str, task: str,
                model: str, params: Mapping[str, Any], status: str, metrics: Mapping[str, Any],
@@ -168,7 +229,7 @@ class RunStore:
         hist, arts = rows.history_row(history), rows.artifact_rows(artifacts)
         with self._write() as conn:
             run_id = int(conn.execute(insert(Run).values(**row).returning(Run.id)).scalar_one())
-            self._insert_results(conn, run_id, hist, arts)
+            self._insert_results(conn, [run_id], [hist], [arts])
         return run_id
 
     def heartbeat(self, run_id: int) -> None:
@@ -187,6 +248,16 @@ class RunStore:
             notes = func.coalesce(Run.notes + "\n", "") + line
             if conn.execute(update(Run).where(Run.id == run_id).values(notes=notes)).rowcount == 0:
                 raise StoreError(f"no run {run_id} in the store at {describe(self.url)}; check the id")
+
+    def add_artifact(self, run_id: int, name: str, data: bytes) -> None:
+        """Store ``data`` as the run's artifact ``name``, replacing one of that name (figures on demand)."""
+        (art,) = rows.artifact_rows({name: data})
+        with self._write() as conn:
+            if conn.execute(select(Run.id).where(Run.id == run_id)).scalar_one_or_none() is None:
+                raise StoreError(f"no run {run_id} in the store at {describe(self.url)}; "
+                                 "see `neuronlab runs list` for ids")
+            conn.execute(delete(Artifact).where(Artifact.run_id == run_id, Artifact.name == art["name"]))
+            conn.execute(insert(Artifact).values(run_id=run_id, **art))
 
     # -- reading ------------------------------------------------------------------------------------------
 
