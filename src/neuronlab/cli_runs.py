@@ -48,8 +48,8 @@ def run_cmd(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Run one experiment (every seed in it) and record it; a run already recorded is skipped."""
-    sweep_cmd(spec, db=db, jobs=1, as_json=as_json)
+    """Run one experiment (every seed in it) and record it with its figures; a run already recorded is skipped."""
+    sweep_cmd(spec, db=db, jobs=1, as_json=as_json, figures=True)
 
 
 @friendly
@@ -64,6 +64,10 @@ def sweep_cmd(
                                                        "(--executor dask; default: a local cluster).")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes of the local Dask cluster "
                                                      "(default: one per core).")] = None,
+    figures: Annotated[bool, typer.Option("--figures/--no-figures",
+                                          help="Draw every run's figures now (slow); by default they are "
+                                               "drawn when first looked at (web page, report, `runs figure`).")
+                       ] = False,
 ) -> None:
     """Run every point of a sweep and seed not yet recorded; start it again to resume after a crash."""
     import os
@@ -97,7 +101,7 @@ def sweep_cmd(
                               f" score={fmt(outcome.score)}", highlight=False)
 
         run_sweep(loaded, store=store, jobs=jobs, base_dir=spec.parent, on_result=on_result, executor=executor,
-                  scheduler=scheduler, workers=workers, threads=threads)
+                  scheduler=scheduler, workers=workers, threads=threads, figures=figures)
     if as_json:
         print_json([{"run_id": o.run_id, "experiment": o.spec.name, "seed": o.seed, "status": o.status,
                      "metrics": o.metrics, "error": o.error} for o in outcomes])
@@ -141,6 +145,8 @@ def runs_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Everything recorded about one run: spec, metrics, history length, versions, notes."""
+    from neuronlab.experiments.figures_on_demand import FIGURE_NAMES
+
     record = _store(db).get(run_id)
     if as_json:
         print_json(record.__dict__)
@@ -162,9 +168,34 @@ def runs_show(
         console.print(f"history: {epochs} epochs ({', '.join(record.history)})")
     if record.artifacts:
         console.print(f"artifacts: {', '.join(record.artifacts)}")
+    undrawn = [name for name in FIGURE_NAMES if name not in record.artifacts]
+    if record.status == "done" and undrawn:
+        console.print(f"figures not drawn yet: {', '.join(undrawn)} (`neuronlab runs figure {record.id} NAME` "
+                      "draws one)", highlight=False)
     console.print(f"versions: {record.versions}", highlight=False)
     if record.notes:
         console.print(f"notes:\n{escape(record.notes)}", highlight=False)
+
+
+@runs_app.command("figure")
+@friendly
+def runs_figure(
+    run_id: Annotated[int, typer.Argument(help="Run id (see `neuronlab runs list`).")],
+    name: Annotated[str, typer.Argument(help="fit.png or learning_curves.png.")],
+    out: Annotated[Path | None, typer.Option(help="Where to write the PNG (default: run-ID-NAME here).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write one figure of a run; drawn (and kept in the store) if the run was recorded without it."""
+    from neuronlab.errors import ConfigError
+    from neuronlab.experiments.figures_on_demand import run_figure
+
+    data = run_figure(_store(db), run_id, name)
+    path = out or Path(f"run-{run_id}-{name}")
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path} ({exc.strerror or exc}); choose another file with --out") from None
+    console.print(f"{name} of run {run_id}: {path}", highlight=False)
 
 
 @runs_app.command("compare")

@@ -219,10 +219,14 @@ def test_figures_only_for_best_runs_and_the_first_few(lab: dict[str, Any]) -> No
     figures, ids = lab["out"] / "figures", lab["ids"]
     assert (figures / f"run-{ids['first']}-fit.png").read_bytes() == FAKE_PNG
     assert not list(figures.glob("*.csv"))  # only images are shown
-    curves = {int(p.name.split("-")[1]) for p in figures.glob("*learning-curves.png")}
+    curves = {int(p.name.split("-")[1]) for p in figures.glob("*learning_curves.png")}
     first_grid = min(ids["grid"].values())  # figures_per_task=2: "first", then the first grid run
     best = ids["grid"][(0.1, 0.0, 0)]  # the best neural run; the linear one has nothing to draw
     assert curves == {ids["first"], first_grid, best, *ids["sin"]}
+    # drawn from the stored histories on demand, and kept in the store for the next build
+    store = RunStore(lab["url"])
+    assert all("learning_curves.png" in store.get(run_id).artifacts for run_id in curves)
+    assert not store.get(ids["grid"][(0.01, 0.01, 0)]).artifacts  # a run the report does not show: not drawn
     assert "first 2 run(s) in time order" in lab["pages"]["task-xor.html"]
 
 
@@ -262,3 +266,22 @@ def test_unknown_task_and_bad_folder_are_config_errors(lab: dict[str, Any], tmp_
 def test_empty_store_gives_a_page_that_says_how_to_record_runs(tmp_path: Path) -> None:
     index = build_report(RunStore(f"sqlite:///{tmp_path / 'empty.db'}"), tmp_path / "out")
     assert "no runs yet" in index.read_text() and "neuronlab run " in index.read_text()
+
+
+def test_a_sweep_recorded_without_figures_gets_them_in_the_report(tmp_path: Path) -> None:
+    """The report draws the figures the sweep skipped (the fit by training the run again) and keeps them."""
+    from neuronlab.experiments.runner import run_sweep
+    from neuronlab.experiments.spec import loads_spec
+
+    spec = loads_spec('name = "xor mlp"\nseeds = [0, 1]\n[task]\nname = "xor"\nparams = { n_samples = 100 }\n'
+                      '[model]\nkind = "mlp"\nhidden = [4]\n[train]\nmax_epochs = 20\n')
+    store = RunStore(tmp_path / "runs.db")
+    ids = [o.run_id for o in run_sweep(spec, store=store, executor="local")]
+    assert all(store.get(i).artifacts == () for i in ids)  # type: ignore[arg-type]
+    build_report(store, tmp_path / "out", figures_per_task=2)
+    page = (tmp_path / "out" / "task-xor.html").read_text()
+    for run_id in ids:
+        for name in ("fit.png", "learning_curves.png"):
+            drawn = tmp_path / "out" / "figures" / f"run-{run_id}-{name}"
+            assert drawn.read_bytes() == store.artifact(run_id, name)  # type: ignore[arg-type]
+            assert f'src="figures/{drawn.name}"' in page

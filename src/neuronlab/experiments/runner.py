@@ -1,15 +1,15 @@
 """spec → task → model → train → evaluate → record.
 
 Every run is recorded as it happens: the store first *claims* (spec hash, seed) as "running", then
-one transaction writes status, metrics, the per-epoch history and the figures.  A process killed in
-between leaves a claim whose owner is dead; the next sweep takes it over, so each run ends up
-recorded exactly once and never half-written.
+one transaction writes status, metrics, the per-epoch history and (when asked) the figures.  A process
+killed in between leaves a claim whose owner is dead; the next sweep takes it over, so each run ends up
+recorded exactly once and never half-written.  Sweeps draw no figures by default: drawing costs more
+than training a batched chunk, and ``figures_on_demand.run_figure`` draws any run's figures later.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -50,14 +50,17 @@ class RunOutcome:
         return None if value is None else float(value)
 
 
-def evaluate_spec(spec: ExperimentSpec, *, seed: int, base_dir: str | Path | None = None
+def evaluate_spec(spec: ExperimentSpec, *, seed: int, base_dir: str | Path | None = None, figures: bool = True
                   ) -> tuple[dict[str, Any], dict[str, list[float]] | None, dict[str, bytes]]:
-    """Train and evaluate one experiment: (metrics, history, figures). Raises DivergedError on NaN."""
+    """Train and evaluate one experiment: (metrics, history, figures). Raises DivergedError on NaN.
+
+    ``figures=False`` draws no PNGs (a sweep's default; ``figures_on_demand.run_figure`` draws them later).
+    """
     task = spec.load_task(seed, base_dir=base_dir)
     params = spec.model_params()
     # Holdout: fit on the training split, score train, val and test.
     result = fit_and_score(task, spec.model.kind, seed=seed, **params)
-    return evaluate_fitted(spec, task, result.estimator, seed=seed, split_metrics=result.metrics)
+    return evaluate_fitted(spec, task, result.estimator, seed=seed, split_metrics=result.metrics, figures=figures)
 
 
 def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: int,
@@ -101,8 +104,12 @@ def run_experiment(
     store: RunStore | None = None,
     sweep: str | None = None,
     base_dir: str | Path | None = None,
+    figures: bool = True,
 ) -> RunOutcome:
-    """Run one (spec, seed); with a store, claim it first and record the result (or skip if done)."""
+    """Run one (spec, seed); with a store, claim it first and record the result (or skip if done).
+
+    ``figures``: record the run's PNGs with it (one run: worth it; a sweep passes False).
+    """
     run_id = None
     if store is not None:
         run_id = claim_run(store, spec, seed=seed, sweep=sweep)
@@ -111,9 +118,9 @@ def run_experiment(
     start = time.perf_counter()
     outcome = RunOutcome(spec, seed, "done", run_id=run_id)
     history: dict[str, list[float]] | None = None
-    figures: dict[str, bytes] = {}
+    pngs: dict[str, bytes] = {}
     try:
-        outcome.metrics, history, figures = evaluate_spec(spec, seed=seed, base_dir=base_dir)
+        outcome.metrics, history, pngs = evaluate_spec(spec, seed=seed, base_dir=base_dir, figures=figures)
     except DivergedError as exc:
         outcome.status, outcome.error, outcome.diverged_epoch = "diverged", str(exc), exc.epoch
     except NeuronlabError as exc:
@@ -123,7 +130,7 @@ def run_experiment(
         outcome.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
     outcome.seconds = time.perf_counter() - start
     if store is not None and run_id is not None:
-        store.finish(run_id, status=outcome.status, metrics=outcome.metrics, history=history, artifacts=figures,
+        store.finish(run_id, status=outcome.status, metrics=outcome.metrics, history=history, artifacts=pngs,
                      error=outcome.error, diverged_epoch=outcome.diverged_epoch, duration_s=outcome.seconds)
     return outcome
 
@@ -157,6 +164,7 @@ def run_sweep(
     workers: int | None = None,
     chunk_size: int | None = None,
     threads: int | None = 1,
+    figures: bool = False,
 ) -> list[RunOutcome]:
     """Run every (experiment, seed) not yet recorded; re-running skips what is done.
 
@@ -165,6 +173,8 @@ def run_sweep(
     processes), the other models alone; ``"dask"`` sends each chunk to a Dask cluster (``scheduler``
     = tcp://HOST:PORT, else a local cluster of ``workers`` processes).  Whatever computes, this
     process records, and the store's claims make concurrent and resumed sweeps record each run once.
+    ``figures=True`` records every run's PNGs; by default none are drawn (``run_figure`` draws them
+    when someone looks: drawing costs ten times the training of a batched run).
     """
     from neuronlab.experiments.executors import check_executor
 
@@ -178,7 +188,8 @@ def run_sweep(
         if on_result is not None:
             on_result(outcome)
     for outcome in _execute(pending, store=store, jobs=jobs, sweep=name, base_dir=base_dir, executor=executor,
-                            scheduler=scheduler, workers=workers, chunk_size=chunk_size, threads=threads):
+                            scheduler=scheduler, workers=workers, chunk_size=chunk_size, threads=threads,
+                            figures=figures):
         outcomes.append(outcome)
         if on_result is not None:
             on_result(outcome)
@@ -188,28 +199,28 @@ def run_sweep(
 def _execute(pending: list[tuple[ExperimentSpec, int]], *, store: RunStore, jobs: int, sweep: str,
              base_dir: str | Path | None, executor: str = "local", scheduler: str | None = None,
              workers: int | None = None, chunk_size: int | None = None,
-             threads: int | None = 1) -> Iterable[RunOutcome]:
+             threads: int | None = 1, figures: bool = False) -> Iterable[RunOutcome]:
     from neuronlab.experiments import executors
 
     if not pending:
         return
     if executor == "ensemble":
         yield from executors.run_ensemble(pending, store=store, sweep=sweep, base_dir=base_dir, jobs=jobs,
-                                          chunk_size=chunk_size, threads=threads)
+                                          chunk_size=chunk_size, threads=threads, figures=figures)
         return
     if executor == "dask":
         yield from executors.run_dask(pending, store=store, sweep=sweep, base_dir=base_dir, scheduler=scheduler,
-                                      workers=workers, chunk_size=chunk_size, threads=threads)
+                                      workers=workers, chunk_size=chunk_size, threads=threads, figures=figures)
         return
     if jobs <= 1 or len(pending) <= 1:
         for exp, seed in pending:
-            yield run_experiment(exp, seed=seed, store=store, sweep=sweep, base_dir=base_dir)
+            yield run_experiment(exp, seed=seed, store=store, sweep=sweep, base_dir=base_dir, figures=figures)
         return
     # Spawn, not fork: forking a process that already runs torch's thread pools can deadlock.
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
                              initializer=_init_worker) as pool:
         futures = [pool.submit(_run_in_worker, exp.model_dump(mode="json"), seed, store.url, sweep,
-                               None if base_dir is None else str(base_dir)) for exp, seed in pending]
+                               None if base_dir is None else str(base_dir), figures) for exp, seed in pending]
         for future in as_completed(futures):
             yield future.result()
 
@@ -223,12 +234,13 @@ def _init_worker() -> None:
 _WORKER_STORE: dict[str, RunStore] = {}
 
 
-def _run_in_worker(spec_json: dict[str, Any], seed: int, url: str, sweep: str, base_dir: str | None) -> RunOutcome:
+def _run_in_worker(spec_json: dict[str, Any], seed: int, url: str, sweep: str, base_dir: str | None,
+                   figures: bool = False) -> RunOutcome:
     store = _WORKER_STORE.get(url)
     if store is None:
         store = _WORKER_STORE[url] = RunStore(url)
     spec = ExperimentSpec.model_validate(spec_json, context={"check_task": False})
-    return run_experiment(spec, seed=seed, store=store, sweep=sweep, base_dir=base_dir)
+    return run_experiment(spec, seed=seed, store=store, sweep=sweep, base_dir=base_dir, figures=figures)
 
 
 def _task_label(spec: ExperimentSpec) -> str:
@@ -259,21 +271,13 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
 def _figures(estimator: Any, task: Any, history: Any) -> dict[str, bytes]:
     """PNG bytes of the run's pictures: its boundary or fit (where the task has one), its learning curves."""
     from neuronlab.errors import ConfigError
+    from neuronlab.experiments.figures_on_demand import CURVES, FIT, png
     from neuronlab.plots import plot_learning_curves, plot_task_fit
 
     figures: dict[str, bytes] = {}
     with contextlib.suppress(ConfigError):  # no natural picture for a task with more than two features
-        figures["fit.png"] = _png(plot_task_fit(estimator, task))
+        figures[FIT] = png(plot_task_fit(estimator, task))
     if history is not None and len(history):
-        figures["learning_curves.png"] = _png(plot_learning_curves(history))
+        figures[CURVES] = png(plot_learning_curves(history))
     return figures
-
-
-def _png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
 

@@ -1,31 +1,31 @@
 """Write the lab notebook: ``index.html``, one page per task, and the PNG figures beside them.
 
-Everything comes from the store: the report never trains.  The pages are static HTML with inline CSS
-and relative links only, so the folder opens offline and can be zipped or mailed.  Drawing is the slow
-part, so learning curves and stored figures are shown for the best run of each model family and the
-first ``figures_per_task`` runs of a task only; a thousand-run store still builds in seconds.
+Everything comes from the store.  The pages are static HTML with inline CSS and relative links only,
+so the folder opens offline and can be zipped or mailed.  Drawing is the slow part, so figures are
+shown for the best run of each model family and the first ``figures_per_task`` runs of a task only;
+they come from ``run_figure``, which draws a figure the run was recorded without (a sweep records none
+by default; the fit means training that run once more) and keeps it in the store for the next build.
 
-Rebuilding from the same store writes the same bytes (no clock in the pages, PNGs without metadata);
-files a previous build wrote and this one does not (a deleted run's figure) are removed, found through
-the manifest ``.neuronlab-report.json`` -- nothing else in the folder is ever touched.
+Rebuilding from the same store writes the same bytes (no clock in the pages, PNGs without metadata, a
+figure drawn once is read back after); files a previous build wrote and this one does not (a deleted
+run's figure) are removed, found through the manifest ``.neuronlab-report.json`` -- nothing else in
+the folder is ever touched.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import math
 import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from neuronlab.errors import ConfigError, DataError, valid_names
+from neuronlab.errors import ConfigError, NeuronlabError, valid_names
+from neuronlab.experiments.figures_on_demand import CURVES, FIGURE_NAMES, FIT, png, run_figure
 from neuronlab.report import notebook as nb
 from neuronlab.store import RunRecord, RunStore, RunSummary
 from neuronlab.store.engine import describe
@@ -125,39 +125,6 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9._]+", "-", text.lower()).strip("-.")[:60] or "x"
 
 
-def _png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    # No metadata: the same figure gives the same bytes, so a rebuild is identical.
-    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
-
-
-def _curves(run: RunSummary, history: Mapping[str, list[float]] | None) -> bytes | None:
-    """The run's learning curves as PNG, or None when its history lacks the columns to draw them."""
-    from neuronlab.plots import plot_learning_curves
-
-    if not history or any(not history.get(k) for k in ("train_loss", "val_loss", "val_metric")):
-        return None
-    data: dict[str, Any] = {k: history[k] for k in ("train_loss", "val_loss", "val_metric")}
-    n = len(data["train_loss"])
-    data["epoch"] = list(range(1, n + 1))  # the trainer counts epochs from 1; the store keeps columns only
-    found = nb.score(run)
-    data["metric_name"] = found[0] if found else "metric"
-    metric = data["val_metric"]
-    finite = [(v, i) for i, v in enumerate(metric) if isinstance(v, float) and math.isfinite(v)]
-    if run.params.get("train.early_stopping") is True and finite and len(metric) == n:
-        # Early stopping keeps the weights of the first epoch with the highest validation metric.
-        top = max(v for v, _ in finite)
-        data["best_epoch"] = 1 + min(i for v, i in finite if v == top)
-    try:
-        return _png(plot_learning_curves(data, title=f"run {run.id}: learning curves"))
-    except DataError:
-        return None
-
-
 def _heatmap(sweep: nb.Sweep) -> bytes | None:
     from neuronlab.plots import plot_sweep_heatmap
 
@@ -167,7 +134,7 @@ def _heatmap(sweep: nb.Sweep) -> bytes | None:
     value = str(table.columns[2])
     if not table[value].notna().any():
         return None  # every run diverged or failed: nothing to colour
-    return _png(plot_sweep_heatmap(table, x="eta", y="alpha", value=value,
+    return png(plot_sweep_heatmap(table, x="eta", y="alpha", value=value,
                                    title=f"{sweep.name}: {value} (mean over seeds)"))
 
 
@@ -214,20 +181,26 @@ def _sweeps(runs: Sequence[RunSummary], page: str, out: _Output) -> tuple[list[n
     return sweeps, heatmaps
 
 
+_CAPTIONS = {FIT: "what the model learned, drawn over its task (test points as crosses)",
+             CURVES: "train and validation loss, validation metric per epoch"}
+
+
 def _run_figures(store: RunStore, run: RunSummary, detail: RunRecord | None, out: _Output) -> list[Figure]:
-    """The images stored with the run (copied as they are) and its learning curves (drawn here unless
-    the run stored its own)."""
+    """The run's fit and learning curves (stored, else drawn now and stored: see ``run_figure``), then
+    any other image stored with it, copied as it is."""
     figures = []
+    for name in FIGURE_NAMES:
+        try:
+            data = run_figure(store, run.id, name)
+        except NeuronlabError:  # nothing to draw: a failed run, a model without history, a 4-feature task
+            continue
+        path = out.add(f"run-{run.id}-{name.removesuffix('.png')}", ".png", data)
+        figures.append(Figure(path, f"run {run.id}: {_CAPTIONS[name]}"))
     for artifact in detail.artifacts if detail is not None else ():
-        if artifact.lower().endswith(_IMAGE_SUFFIXES):
+        if artifact.lower().endswith(_IMAGE_SUFFIXES) and artifact not in FIGURE_NAMES:
             stem, _, suffix = artifact.rpartition(".")
             path = out.add(f"run-{run.id}-{stem or suffix}", "." + suffix.lower(), store.artifact(run.id, artifact))
             figures.append(Figure(path, f"run {run.id}: {artifact}"))
-    stored = detail is not None and any("learning" in name for name in detail.artifacts)
-    curves = None if stored else _curves(run, None if detail is None else detail.history)
-    if curves is not None:
-        path = out.add(f"run-{run.id}-learning-curves", ".png", curves)
-        figures.append(Figure(path, f"run {run.id}: train and validation loss, validation metric per epoch"))
     return figures
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 
+from neuronlab.errors import NeuronlabError
+from neuronlab.experiments.figures_on_demand import FIGURE_NAMES, run_figure
 from neuronlab.store import StoreError
 from neuronlab.store.records import RunRecord
 from neuronlab.web.deps import StoreDep
@@ -87,11 +89,17 @@ def get_run(store: StoreDep, run_id: RunId) -> dict[str, Any]:
 
 @router.get("/{run_id}/artifacts/{name}")
 def get_artifact(store: StoreDep, run_id: RunId, name: Annotated[str, Path(max_length=200)]) -> Response:
-    """One stored figure (PNG) or file of the run."""
+    """One stored figure (PNG) or file of the run; a figure the run was recorded without
+    (``fit.png``, ``learning_curves.png``) is drawn now and stored, so only the first view waits."""
     try:
         data = store.artifact(run_id, name)
     except StoreError as exc:
-        raise HTTPException(404, str(exc)) from None
+        if name not in FIGURE_NAMES:
+            raise HTTPException(404, str(exc)) from None
+        try:
+            data = run_figure(store, run_id, name)
+        except NeuronlabError as why:  # no such run, or nothing to draw: the image is not there
+            raise HTTPException(404, str(why)) from None
     media = "image/png" if name.endswith(".png") else "application/octet-stream"
     return Response(data, media_type=media, headers={"Cache-Control": "max-age=3600"})
 
