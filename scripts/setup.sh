@@ -18,3 +18,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install --quiet -c constraints.txt -e "$target"
     echo "$want" > "$stamp"
 fi
+# The batched training kernel (Numba) compiles once per source version, ~40 s per float type; do it
+# here, both types side by side, so that no sweep or test waits for it (Numba caches it on disk).
+kstamp=".venv/.neuronlab-kernel"
+kwant=$(cat src/neuronlab/train/fused.py .venv/.neuronlab-installed* | sha256sum | cut -d' ' -f1)
+if [ ! -f "$kstamp" ] || [ "$(cat "$kstamp")" != "$kwant" ]; then
+    echo "compiling the batched training kernel (once, about a minute)..."
+    .venv/bin/python -c "from neuronlab.train.ensemble_fused import warm_up; warm_up('float32')" &
+    pid=$!
+    .venv/bin/python -c "from neuronlab.train.ensemble_fused import warm_up; warm_up('float64')"
+    wait "$pid"
+    echo "$kwant" > "$kstamp"
+fi

@@ -1,4 +1,4 @@
-"""The compiled epoch step (opt-in ``compile``) trains the same models as the uncompiled ensemble.
+"""The compiled epoch step (opt-in ``compile``) trains the same models as the uncompiled torch backend.
 
 Oracle: the uncompiled ensemble, itself tested equal to the estimator trained alone (test_ensemble.py).
 The fast tests run the compiled path's pure epoch function uncompiled (same formulas, no inductor);
@@ -18,7 +18,7 @@ from test_ensemble import rel_diff  # the same oracle helpers as the uncompiled 
 
 from neuronlab.errors import DivergedError
 from neuronlab.nn.estimators import MLPClassifier, MLPRegressor
-from neuronlab.train import ensemble
+from neuronlab.train import ensemble_torch
 from neuronlab.train.ensemble import COMPILE_ENV, fit_ensemble, fit_mlps
 
 X_MOONS, Y_MOONS = make_moons(80, noise=0.25, random_state=0)
@@ -30,7 +30,7 @@ Y_REG = Y_REG / 100.0
 def assert_compiled_same(ests: list[Any], data: list[tuple[Any, Any]], tol: float = 1e-6, **kwargs: Any) -> None:
     plain = [clone(e) for e in ests]
     compiled = [clone(e) for e in ests]
-    assert fit_mlps(plain, data) == [None] * len(ests)
+    assert fit_mlps(plain, data, backend="torch") == [None] * len(ests)
     assert fit_mlps(compiled, data, compile=True, **kwargs) == [None] * len(ests)
     for a, b in zip(plain, compiled, strict=True):
         assert rel_diff(a, b) < tol
@@ -63,9 +63,9 @@ def eager_step(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     def step() -> Any:
         calls.append(1)
-        return ensemble._Group._pure_epoch
+        return ensemble_torch._Group._pure_epoch
 
-    monkeypatch.setattr(ensemble, "_compiled_step", step)
+    monkeypatch.setattr(ensemble_torch, "_compiled_step", step)
     return calls
 
 
@@ -91,7 +91,7 @@ def test_a_diverging_model_fails_alone_as_uncompiled(eager_step: list[int]) -> N
     ests = [MLPRegressor((5,), "relu", eta=eta, optimizer="sgd", max_epochs=30, dtype="float64", random_state=0)
             for eta in (0.01, 1e4)]
     plain, compiled = [clone(e) for e in ests], [clone(e) for e in ests]
-    errors_plain = fit_ensemble(plain, X_REG, Y_REG)
+    errors_plain = fit_ensemble(plain, X_REG, Y_REG, backend="torch")
     errors_compiled = fit_ensemble(compiled, X_REG, Y_REG, compile=True)
     assert errors_plain[0] is None and errors_compiled[0] is None
     assert isinstance(errors_plain[1], DivergedError) and isinstance(errors_compiled[1], DivergedError)
