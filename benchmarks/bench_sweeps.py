@@ -1,14 +1,16 @@
-"""Sweeps at the speed limit: the batched ensemble against its peers, all in one run, one thread.
+"""Sweeps at the speed limit: the batched ensemble against its peers, all in one run.
 
     .venv/bin/python benchmarks/bench_sweeps.py [--quick] [--w1-only | --w2-only]
 
 W1: moons, 200 training points, 2→40→1 ReLU, full-batch Adam, 300 epochs, K configurations differing
-in η and α (log-uniform).  Model-epochs/s for our ensemble (per K), and for loops of our estimator,
+in η and α (log-uniform).  Model-epochs/s for our ensemble (per K; the fused backend on one thread and
+on every core, the torch backend at K = 256 for reference), and for loops (one thread) of our estimator,
 scikit-learn's MLPClassifier (adam, batch_size=200, no early stopping, never stopping before 300),
 a plain PyTorch loop and skorch (each loop timed on a sample of the configurations: a loop's rate
 does not depend on K).  GFLOP/s counts the three matmul passes (forward, two backward) and is set
 against this machine's sgemm peak measured in the same run; memory is the growth of the process's
-peak RSS over the ensemble call, per model.
+peak RSS over the ensemble call, per model.  Times include preparing the estimators (validation,
+initial weights) and writing them back, as ``fit`` would.
 
 W2: a mixed sweep on moons (widths 2–80, depth 1–3, sigmoid/tanh/relu/leaky_relu, η log-uniform
 1e-4…1e-1, α log-uniform 1e-6…1e-2, early stopping n_iter_no_change=30, ≤300 epochs), end to end:
@@ -171,12 +173,17 @@ def w1(ks: list[int], sample: int, compile: bool = False) -> list[str]:
     for name, value in loops.items():
         rows.append(f"| {name} | {'n/a (not installed)' if value is None else f'{value:,.0f}'} | "
                     f"{'' if value is None else f'{value / sk:.2f}'} |")
-    rows += ["", "| K | ensemble model-epochs/s | × scikit-learn | GFLOP/s | % of sgemm peak | peak MB/model |",
-             "|---:|---:|---:|---:|---:|---:|"]
-    fit_ensemble([MLPClassifier((40,), max_epochs=2, random_state=0)], X, y)  # warm-up
+    cores = os.cpu_count() or 1
+    rows += ["", "| K | ensemble | threads | model-epochs/s | × scikit-learn | GFLOP/s | % of sgemm peak "
+             "| peak MB/model |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    fit_ensemble([MLPClassifier((40,), max_epochs=2, random_state=0)], X, y)  # warm-up: loads the kernel
     compile_seconds: dict[int, float] = {}
+    variants = [("fused", 1, False), ("fused", cores, False)]
     for k in ks:
-        for compiled in (False, True) if compile else (False,):
+        runs = variants + ([("torch", 1, False)] if k == 256 else []) + ([("torch", 1, True)] if compile else [])
+        for backend, threads, compiled in runs:
+            if threads > 1 and cores == 1:
+                continue
             ests = [MLPClassifier((40,), "relu", eta=eta, alpha=alpha, max_epochs=EPOCHS, random_state=i)
                     for i, (eta, alpha) in enumerate(configs[:k])]
             if compiled:  # compile (or fetch from inductor's cache) every chunk shape of this K, timed apart
@@ -185,13 +192,14 @@ def w1(ks: list[int], sample: int, compile: bool = False) -> list[str]:
                 compile_seconds[k] = time.perf_counter() - start
             before = peak_rss_mb()
             start = time.perf_counter()
-            errors = fit_ensemble(ests, X, y, threads=1, compile=compiled)
+            errors = fit_ensemble(ests, X, y, threads=threads, compile=compiled, backend=backend)
             seconds = time.perf_counter() - start
             grew = max(peak_rss_mb() - before, 0.0)
             epochs = sum(e.n_iter_ for e, err in zip(ests, errors, strict=True) if err is None)
             speed = epochs / seconds
             gflops = speed * FLOP_PER_MODEL_EPOCH / 1e9
-            rows.append(f"| {k}{' compiled' if compiled else ''} | {speed:,.0f} | {speed / sk:.1f} | {gflops:.2f} | "
+            name = backend + (" compiled" if compiled else "")
+            rows.append(f"| {k} | {name} | {threads} | {speed:,.0f} | {speed / sk:.1f} | {gflops:.2f} | "
                         f"{100 * gflops / peak:.1f} | {grew / k:.3f} |")
             print(rows[-1], file=sys.stderr, flush=True)
     if compile_seconds:
@@ -236,12 +244,17 @@ def w2(count: int, figure_sample: int) -> list[str]:
     torch.set_num_threads(1)
     spec = loads_spec(W2_SPEC.format(count=count))
     pending = expand(spec)
+    cores = os.cpu_count() or 1
+    ours_by_threads: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        store = RunStore(Path(tmp) / "w2.db")
-        start = time.perf_counter()
-        outcomes = list(run_ensemble(pending, store=store, sweep="w2", base_dir=None, figures=False))
-        ours = time.perf_counter() - start
-        assert len(store.list_runs()) == count
+        for threads in sorted({1, cores}):
+            store = RunStore(Path(tmp) / f"w2-{threads}.db")
+            start = time.perf_counter()
+            outcomes = list(run_ensemble(pending, store=store, sweep="w2", base_dir=None, figures=False,
+                                         threads=threads))
+            ours_by_threads[threads] = time.perf_counter() - start
+            assert len(store.list_runs()) == count
+        ours = ours_by_threads[cores]
         # the figures, timed on a sample in a store of their own
         fig_store = RunStore(Path(tmp) / "fig.db")
         start = time.perf_counter()
@@ -270,8 +283,8 @@ def w2(count: int, figure_sample: int) -> list[str]:
         f"| W2: {count} mixed configurations, end to end | wall time (s) | × scikit-learn | median test accuracy |",
         "|---|---:|---:|---:|",
         f"| scikit-learn loop (fit + score, no store) | {sk:.1f} | 1.0 | {np.median(sk_scores):.3f} |",
-        f"| neuronlab ensemble → SQLite store (metrics, histories) | {ours:.1f} | {sk / ours:.1f} | "
-        f"{np.median(ours_scores):.3f} |",
+        *(f"| neuronlab ensemble → SQLite store (metrics, histories), {t} thread{'s' if t > 1 else ''} | "
+          f"{w:.1f} | {sk / w:.1f} | {np.median(ours_scores):.3f} |" for t, w in ours_by_threads.items()),
         f"| + two PNG figures per run (measured on {figure_sample} runs) | {ours + figures_per_run * count:.1f} | "
         f"{sk / (ours + figures_per_run * count):.1f} | |",
     ]

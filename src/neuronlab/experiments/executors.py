@@ -95,6 +95,9 @@ def evaluate_chunk(items: Sequence[tuple[dict[str, Any], int]], base_dir: str | 
     specs = [(ExperimentSpec.model_validate(js, context={"check_task": False}), seed) for js, seed in items]
     out: list[Evaluated] = []
     batch: list[tuple[int, ExperimentSpec, int, Any, Any]] = []  # (index, spec, seed, task, estimator)
+    # a sweep varies the model far more often than the task: runs with the same task and seed share one
+    # loaded Task (frozen, and never written to), so its data is generated and split once
+    tasks: dict[tuple[str, int], Any] = {}
     with torch_threads(1):
         for index, (spec, seed) in enumerate(specs):
             start = time.perf_counter()
@@ -104,7 +107,10 @@ def evaluate_chunk(items: Sequence[tuple[dict[str, Any], int]], base_dir: str | 
                     out.append(Evaluated(index, "done", metrics, history, pngs,
                                          seconds=time.perf_counter() - start))
                     continue
-                task = spec.load_task(seed, base_dir=base_dir)
+                key = (spec.task.model_dump_json(), seed)
+                if key not in tasks:
+                    tasks[key] = spec.load_task(seed, base_dir=base_dir)
+                task = tasks[key]
                 params = spec.model_params()
                 scale = params.pop("scale")
                 batch.append((index, spec, seed, task,

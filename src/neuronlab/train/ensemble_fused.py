@@ -65,9 +65,12 @@ def kernel_threads(threads: int | None) -> Iterator[int]:
     n = max(1, min(threads or default_threads(), limit))
     before = numba.get_num_threads()
     numba.set_num_threads(n)
+    # models stop at different epochs: hand them out one at a time, not in equal static slices
+    chunk = numba.set_parallel_chunksize(1)
     try:
         yield n
     finally:
+        numba.set_parallel_chunksize(chunk)
         numba.set_num_threads(before)
 
 

@@ -23,15 +23,21 @@ and b_l at ``b_off[k, l]``; ``widths[k]`` = (F, h_1, …, O); ``m``, ``v`` and `
 from __future__ import annotations
 
 import math
+import os
 from collections import namedtuple
 from typing import Any
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import config, njit, prange, types
 from numba.extending import intrinsic, overload
 
 from neuronlab.nn.activations import LEAKY_SLOPE
+
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    # OpenMP's threads spin for ~0.2 s after each parallel loop, and torch's ops run 15× slower
+    # meanwhile (measured: a float64 tanh 54 → 780 µs); the work-queue layer's threads sleep.
+    config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]
 
 ACTIVATION_CODES = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4}
 IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU = range(5)
