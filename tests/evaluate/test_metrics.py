@@ -16,6 +16,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from neuronlab.errors import ConfigError, DataError
 from neuronlab.evaluate import classification_report, regression_report, score_task
+from neuronlab.evaluate.metrics import score_splits
 from neuronlab.tasks.base import split_task
 
 
@@ -268,3 +269,17 @@ def test_regression_report_equals_scikit_learn(problem: tuple[np.ndarray, np.nda
     assert r["mae"] == pytest.approx(metrics.mean_absolute_error(y_true, y_pred), rel=1e-12, abs=1e-12)
     assert r["n"] == len(y_true)
     json.dumps(r)
+
+
+@pytest.mark.parametrize(("task_name", "kind"), [("moons", "mlp"), ("iris", "linear"), ("sin", "mlp"), ("sin", "gp")])
+def test_score_splits_gives_score_task_for_every_split(task_name: str, kind: str) -> None:
+    """One predict call over the splits' rows together scores each split exactly as on its own."""
+    from neuronlab.experiments.fit import build_model
+    from neuronlab.tasks import load_task
+
+    task = load_task(task_name, seed=0)
+    model = build_model(kind, task, scale=True, seed=0, **({"hidden": (8,), "max_epochs": 30} if kind == "mlp" else {}))
+    model.fit(task.X_train, task.y_train)
+    together = score_splits(model, task, ("train", "val", "test"))
+    for split in ("train", "val", "test"):
+        assert together[split] == score_task(model, task, split=split)

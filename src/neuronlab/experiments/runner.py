@@ -72,12 +72,13 @@ def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: in
     recorded alike.  ``split_metrics`` are the holdout scores when the caller has them already;
     ``figures=False`` skips the PNGs (~0.4 s a run: more than training a whole chunk).
     """
-    from neuronlab.evaluate import cross_validate_task, score_task
+    from neuronlab.evaluate import cross_validate_task
+    from neuronlab.evaluate.metrics import score_splits
 
     params = spec.model_params()
     if split_metrics is None:
         splits = [split for split in ("train", "val", "test") if len(getattr(task, f"y_{split}"))]
-        split_metrics = {split: score_task(estimator, task, split=split) for split in splits}
+        split_metrics = score_splits(estimator, task, splits)
     metrics: dict[str, Any] = {split: _plain(values) for split, values in split_metrics.items()}
     if task.ceiling is not None:
         metrics["ceiling"] = float(task.ceiling)
