@@ -53,7 +53,7 @@ from sklearn.preprocessing import StandardScaler
 from neuronlab.experiments.executors import run_ensemble
 from neuronlab.experiments.runner import expand
 from neuronlab.experiments.spec import loads_spec
-from neuronlab.nn.estimators import MLPClassifier
+from neuronlab.nn.estimators import MLPClassifier, _int_seed
 from neuronlab.store import RunStore
 from neuronlab.train.ensemble import fit_ensemble
 
@@ -190,6 +190,7 @@ def w1(ks: list[int], sample: int, compile: bool = False) -> list[str]:
                 start = time.perf_counter()
                 fit_ensemble([clone(e).set_params(max_epochs=2) for e in ests], X, y, threads=1, compile=True)
                 compile_seconds[k] = time.perf_counter() - start
+            _int_seed.cache_clear()  # no help from earlier rows: every seed derived afresh, as in a new process
             before = peak_rss_mb()
             start = time.perf_counter()
             errors = fit_ensemble(ests, X, y, threads=threads, compile=compiled, backend=backend)

@@ -17,11 +17,10 @@ from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state
 from torch import nn
 
 from neuronlab.errors import ConfigError, DataError
-from neuronlab.nn.estimators import MLPClassifier, MLPRegressor
+from neuronlab.nn.estimators import MLPClassifier, MLPRegressor, fit_seed
 from neuronlab.train.loop import History
 
 MLPEstimator = MLPClassifier | MLPRegressor
@@ -104,7 +103,7 @@ def prepare(est: MLPEstimator, X: Any, y: Any, memo: Memo | None = None) -> Prep
         t = est._encode(y, first=True, classes=None)
         if memo is not None:
             memo[key] = (X, t, {k: v for k, v in vars(est).items() if k not in before or before[k] is not v})
-    seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
+    seed = fit_seed(est.random_state)
     est._seed = seed
     est._build(X.shape[1], seed)  # module_ with torch's init drawn from the seed: the same initial weights
     est.history_ = History()
