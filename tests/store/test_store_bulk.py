@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from test_store_claims import _dead_pid, _set_owner  # the single-claim tests' helpers
 
 from neuronlab.errors import ConfigError
 from neuronlab.store import Claim, Result, RunStore, StoreError
-from neuronlab.store.engine import make_engine
-from neuronlab.store.models import Run
 
 RunArgs = Callable[..., dict[str, Any]]
-
-
-def _dead_pid() -> int:
-    proc = subprocess.Popen(["true"])
-    proc.wait()  # reaped: a zombie would still answer kill(pid, 0)
-    return proc.pid
-
-
-def _set_owner(url: str, run_id: int, owner: str, age_s: float = 0) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(update(Run).where(Run.id == run_id).values(
-            owner=owner, heartbeat_at=datetime.now(UTC) - timedelta(seconds=age_s)))
-    engine.dispose()
 
 
 def _claim(store: RunStore, args: dict[str, Any]) -> int:
