@@ -1,7 +1,7 @@
 """K small MLPs trained side by side, each one whole inside one compiled loop (Numba).
 
 Why: a 2→40→1 network on 200 points is ~1.4×10⁵ FLOP an epoch.  Done as a dozen tensor ops over a
-stack of K models (``ensemble``'s torch path), every op streams (K, N, H) activations through memory
+stack of K models (``ensemble_torch``), every op streams (K, N, H) activations through memory
 and pays a dispatch; the work itself is a few microseconds.  Here one call trains every model of a
 group for a whole block of epochs: each model's weights, Adam moments and activations stay in the
 core's cache for all its epochs, the data is laid out samples-innermost (``X: (F, N)``) so every inner
@@ -148,6 +148,7 @@ def _exp(x: Any) -> Any:
         p = p * r + c.exp_c[i]
     return p * _pow2(n)
 
+
 @inline
 def _log1p01(e: Any) -> Any:
     """log(1 + e) for 0 ≤ e ≤ 1 as 2 atanh(s), s = e/(2 + e) ≤ 1/3: full precision, no cancellation."""
@@ -158,6 +159,7 @@ def _log1p01(e: Any) -> Any:
     for i in range(len(c.log_c) - 2, -1, -1):
         p = p * s2 + c.log_c[i]
     return c.two * s * p
+
 
 # Activations live in one array per model, A (layers + 1, width, samples): A[0] the input batch,
 # A[l] layer l's output, A[depth] the logits; deltas in G (2, width, samples), the two halves taking
@@ -399,6 +401,7 @@ def _update(opt: int, p: Any, g: Any, m: Any, v: Any, count: int, eta: float, mu
         for q in range(count):
             p[q] -= lr * g[q]
 
+
 @njit(fastmath=FASTMATH, cache=True, nogil=True, parallel=True)
 def train_block(head: int, depth: Any, widths: Any, w_off: Any, b_off: Any, n_params: Any, act: Any, opt: Any,
                 eta: Any, alpha: Any, mu: Any, batch: Any, max_epochs: Any, patience: Any, tol: Any,
@@ -408,8 +411,9 @@ def train_block(head: int, depth: Any, widths: Any, w_off: Any, b_off: Any, n_pa
                 log: Any, first: int, last: int, k_lo: int, k_hi: int) -> None:
     """Train every running model k_lo ≤ k < k_hi for epochs first … last−1 (fit_module's loop, per model):
     batches (``perms[k, epoch − first]`` when ``batch[k]`` > 0, else the full batch), step, log
-    (train loss, val loss, val metric), divergence, early stopping, max_epochs.  Releases the GIL:
-    threads train disjoint ranges of models side by side."""
+    (train loss, val loss, val metric), divergence, early stopping, max_epochs.  Models are spread
+    over Numba's threads (``prange``), each model computed by one thread alone, so the thread count
+    never changes a number; the GIL is released."""
     K, F, N = X.shape
     n_out = T.shape[1]
     Nv = X_val.shape[2]
