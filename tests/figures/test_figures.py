@@ -103,7 +103,7 @@ def test_6_validation_r2_peaks_and_training_stops_patience_epochs_later() -> Non
     d = data("early_stopping")
     h = d["history"]
     assert d["best_epoch"] == h["epoch"][int(np.argmax(h["val_metric"]))]
-    assert d["stopped_epoch"] == d["best_epoch"] + 30
+    assert d["stopped_epoch"] == d["best_epoch"] + 31  # more than the patience of 30, as scikit-learn
     assert d["best_val_r2"] >= d["last_val_r2"]
     assert h["train_loss"][-1] < h["train_loss"][0] / 2
     assert d["test_r2"] <= d["ceiling"]

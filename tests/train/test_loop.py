@@ -125,7 +125,7 @@ def test_early_stopping_restores_the_best_epoch() -> None:
     assert history.val_metric == [-v for v in history.val_loss]
     best = max(history.val_metric)
     assert history.best_epoch == history.val_metric.index(best) + 1
-    assert history.stopped_epoch - history.best_epoch == 20
+    assert history.stopped_epoch - history.best_epoch == 21  # more than n_iter_no_change, as scikit-learn
     assert history.val_metric[-1] < best
     with torch.no_grad():
         assert -loss(module(X_val), y_val).item() == best  # the final weights ARE the best epoch's
@@ -146,8 +146,33 @@ def test_early_stopping_counts_improvements_smaller_than_tol_as_none() -> None:
     stopper = EarlyStopping(n_iter_no_change=2, tol=0.1)
     assert stopper.update(1, 0.5)  # first is a new best
     assert stopper.update(2, 0.55) and stopper.count == 1  # better, but by less than tol
-    assert not stopper.update(3, 0.54) and stopper.should_stop
+    assert not stopper.update(3, 0.54) and stopper.count == 2 and not stopper.should_stop
+    assert not stopper.update(4, 0.5) and stopper.should_stop  # more than n_iter_no_change in a row
     assert stopper.best_epoch == 2
+
+
+def test_early_stopping_follows_scikit_learn_on_ties_and_the_count() -> None:
+    """The rule of ``sklearn.neural_network.MLPClassifier._update_no_improvement_count``, replayed on
+    score sequences with plateaus (accuracy on a small validation set): ties reset the count at
+    tol = 0, and training stops once the count exceeds n_iter_no_change."""
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        scores = np.round(rng.uniform(0, 1, 40) * 4) / 4  # coarse steps: many ties
+        n, tol = int(rng.integers(1, 5)), float(rng.choice([0.0, 0.1]))
+        best, count, sk_stop = -np.inf, 0, None
+        for epoch, score in enumerate(scores, start=1):  # scikit-learn's bookkeeping, verbatim
+            count = count + 1 if score < best + tol else 0
+            best = max(best, score)
+            if count > n:
+                sk_stop = epoch
+                break
+        stopper, ours = EarlyStopping(n, tol), None
+        for epoch, score in enumerate(scores, start=1):
+            stopper.update(epoch, float(score))
+            if stopper.should_stop:
+                ours = epoch
+                break
+        assert ours == sk_stop
 
 
 def test_same_generator_seed_same_history_and_weights() -> None:

@@ -344,14 +344,14 @@ class _Group:
 
                     # --- stop: scikit-learn's rule per model; keep each model's best weights
                     if self.validate:
-                        gain = metric > self.best + self.tol  # (K,)
-                        self.count = torch.where(gain, 0, self.count + 1)
+                        short = metric < self.best + self.tol  # (K,): no improvement (a tie is one at tol = 0)
+                        self.count = torch.where(short, self.count + 1, 0)
                         better = (metric > self.best) & finite  # (K,)
                         self.best = torch.where(better, metric, self.best)
                         self.best_epoch = torch.where(better, epoch, self.best_epoch)
                         for best, p in zip(self.best_params, self._params(), strict=True):
                             best.copy_(torch.where(better[:, None, None], p, best))  # (K, in, out)
-                        done |= self.count >= self.patience
+                        done |= self.count > self.patience
 
                 if bool(done.any()):
                     for row in done.nonzero()[:, 0].tolist():

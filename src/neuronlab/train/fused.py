@@ -477,13 +477,13 @@ def train_block(head: int, depth: Any, widths: Any, w_off: Any, b_off: Any, n_pa
                 log[k, epoch - 1, 1] = val_loss
                 log[k, epoch - 1, 2] = metric
                 # --- stop: scikit-learn's rule; keep the best epoch's weights
-                count[k] = 0 if metric > best[k] + tol[k] else count[k] + 1
+                count[k] = count[k] + 1 if metric < best[k] + tol[k] else 0  # a tie resets it at tol = 0
                 if metric > best[k]:
                     best[k] = metric
                     best_epoch[k] = epoch
                     for q in range(n_params[k]):
                         best_params[k, q] = p[q]
-                if count[k] >= patience[k]:
+                if count[k] > patience[k]:
                     status[k] = DONE
             if epoch >= max_epochs[k]:
                 status[k] = DONE

@@ -66,8 +66,11 @@ class History:
 class EarlyStopping:
     """Remember the best validation metric and count epochs without improvement.
 
-    scikit-learn's rule: an epoch counts as "no improvement" unless it beats the best so far by more
-    than ``tol``; the best (strictly higher, so ties keep the earlier epoch) is tracked regardless.
+    scikit-learn's rule (``MLPClassifier._update_no_improvement_count``): an epoch counts as "no
+    improvement" when it falls short of the best so far plus ``tol``, so with ``tol = 0`` a tie
+    resets the count (on a small validation set accuracy moves in coarse steps and plateaus often);
+    training stops once the count exceeds ``n_iter_no_change``.  The best (strictly higher, so ties
+    keep the earlier epoch) is tracked regardless.
     """
 
     def __init__(self, n_iter_no_change: int, tol: float = 0.0) -> None:
@@ -79,7 +82,7 @@ class EarlyStopping:
 
     def update(self, epoch: int, metric: float) -> bool:
         """Record one epoch's metric; True when it is a new best (the caller copies its weights)."""
-        self.count = self.count + 1 if not metric > self.best_metric + self.tol else 0
+        self.count = self.count + 1 if metric < self.best_metric + self.tol else 0
         if metric > self.best_metric:
             self.best_metric, self.best_epoch = metric, epoch
             return True
@@ -87,7 +90,7 @@ class EarlyStopping:
 
     @property
     def should_stop(self) -> bool:
-        return self.count >= self.n_iter_no_change
+        return self.count > self.n_iter_no_change
 
 
 def check_training_params(*, eta: float, alpha: float, max_epochs: int, batch_size: int | None,
@@ -185,9 +188,10 @@ def fit_module(
     matrices (biases are not decayed), divided by the batch size when ``reduction="mean"`` (the
     loss is a batch mean: scikit-learn's convention, so α means what it means in
     ``sklearn.neural_network``) and not divided when ``reduction="sum"`` (the loss is summed over the
-    batch: the seed neuron's Δw = −η Σ g − η α w).  With a validation set, training stops after
-    ``n_iter_no_change`` epochs without the metric (higher is better; default −val loss) improving by
-    more than ``tol``, and the best epoch's weights are restored.  ``optimizer`` may be an existing
+    batch: the seed neuron's Δw = −η Σ g − η α w).  With a validation set, training stops once more
+    than ``n_iter_no_change`` epochs in a row fell short of the best metric so far plus ``tol``
+    (higher is better; default −val loss; scikit-learn's rule, see ``EarlyStopping``), and the best
+    epoch's weights are restored.  ``optimizer`` may be an existing
     optimizer over ``module``'s parameters, so that ``partial_fit`` keeps Adam's moments.
     ``on_epoch_end(history)`` returning True stops training.  ``threads`` sets torch's intra-op
     threads while training (restored after; None leaves them alone): on our tiny problems one thread
