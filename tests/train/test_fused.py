@@ -92,3 +92,22 @@ def test_float32_models_are_trained_in_float32() -> None:
     p32, p64, a32 = params(est32).astype(np.float64), params(est64), params(alone32).astype(np.float64)
     assert np.max(np.abs(p32 - a32)) < np.max(np.abs(p32 - p64))  # nearer torch's float32 than float64
     assert np.max(np.abs(p32 - p64)) > 1e-7  # and float32 rounding is really there
+
+
+@pytest.mark.parametrize("batch_size", [None, 40])
+def test_wide_layers_through_blas_equal_the_estimator_alone(batch_size: int | None) -> None:
+    """Layers ≥ BLAS_MIN wide go through np.dot when a whole batch fills the rows (full batch; the
+    last, shorter mini-batch and the validation pass take the loops): same model either way."""
+    from neuronlab.train.fused import BLAS_MIN
+
+    hidden = (BLAS_MIN + 4, BLAS_MIN + 9, 3)
+    ests = [MLPClassifier(hidden, act, eta=0.01, batch_size=batch_size, max_epochs=25, early_stopping=True,
+                          n_iter_no_change=5, dtype="float64", random_state=i)
+            for i, act in enumerate(["tanh", "relu", "sigmoid", "leaky_relu"])]
+    batched = [clone(e) for e in ests]
+    assert fit_ensemble(batched, X_MOONS, Y_MOONS) == [None] * len(ests)
+    for est, b in zip(ests, batched, strict=True):
+        alone = clone(est).fit(X_MOONS, Y_MOONS)
+        pa, pb = params(alone), params(b)
+        assert np.max(np.abs(pa - pb)) / np.max(np.abs(pa)) < 1e-9
+        assert b.history_.train_loss == pytest.approx(alone.history_.train_loss, rel=1e-9)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from neuronlab.errors import ConfigError
 from neuronlab.train.fused import ACTIVATION_CODES, DIVERGED, HEAD_CODES, OPTIMIZER_CODES, RUNNING, train_block
@@ -68,7 +69,8 @@ def kernel_threads(threads: int | None) -> Iterator[int]:
     # models stop at different epochs: hand them out one at a time, not in equal static slices
     chunk = numba.set_parallel_chunksize(1)
     try:
-        yield n
+        with threadpool_limits(limits=1, user_api="blas"):  # the kernel's wide layers call BLAS from each thread
+            yield n
     finally:
         numba.set_parallel_chunksize(chunk)
         numba.set_num_threads(before)

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections import namedtuple
 from typing import Any
 
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
+from numba.core.errors import NumbaPerformanceWarning
 from numba.extending import intrinsic, overload
 
 from neuronlab.nn.activations import LEAKY_SLOPE
@@ -38,6 +40,9 @@ from neuronlab.nn.activations import LEAKY_SLOPE
 # (a float64 tanh 54 → 780 µs); passive waiting keeps OpenMP, which ran the kernel 25 % faster than the
 # work-queue layer.  Read by the OpenMP runtime Numba loads at its first parallel loop, after this.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# np.dot on a slice Numba cannot prove contiguous (it is, when a whole batch fills the rows): no copy
+# happens at run time, so the compile-time hint is noise
+warnings.filterwarnings("ignore", message=".*np.dot.*contiguous.*", category=NumbaPerformanceWarning)
 
 ACTIVATION_CODES = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4}
 IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU = range(5)
@@ -51,6 +56,7 @@ BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # torch.optim.Adam's defaults, which the e
 # a diverged model must still read as non-finite
 FASTMATH = {"reassoc", "contract", "arcp", "nsz"}
 CACHED: Any = {"cache": True}  # overloads compiled into a cached kernel are cached with it
+BLAS_MIN = 16  # layers at least this wide in and out go through BLAS (np.dot); smaller ones through our passes
 
 
 Consts = namedtuple("Consts", "zero one two half slope log2e ln2_hi ln2_lo x_min x_max beta2 one_b1 one_b2 eps "
@@ -248,6 +254,16 @@ def _forward(p: Any, k: int, depth: int, widths: Any, w_off: Any, b_off: Any, co
                     a = bj + w0 * A[layer, 0, s] + w1 * A[layer, n_in - 1, s]
                     A[layer + 1, j, s] = a if a > zero else zero
             continue
+        if n_in >= BLAS_MIN and n_out >= BLAS_MIN and n == A.shape[2]:
+            # a wide layer: one BLAS product (register-blocked, ~3× our passes), then bias and σ
+            Z = np.dot(p[w:w + n_out * n_in].reshape((n_out, n_in)), A[layer, :n_in, :])  # (n_out, n)
+            for j in range(n_out):
+                bj = p[b + j] if b >= 0 else zero
+                for s in range(n):
+                    A[layer + 1, j, s] = Z[j, s] + bj
+                if layer < depth - 1:
+                    _activate(code, A, layer + 1, j, n)
+            continue
         for j in range(n_out):
             _combine(p, w + j * n_in, 1, n_in, A, layer, A, layer + 1, j, p[b + j] if b >= 0 else zero, n)
             if layer < depth - 1:
@@ -344,6 +360,26 @@ def _backward(p: Any, g: Any, k: int, depth: int, widths: Any, w_off: Any, b_off
     for layer in range(depth - 1, -1, -1):
         n_in, n_out = widths[k, layer], widths[k, layer + 1]
         w, b = w_off[k, layer], b_off[k, layer]
+        if n_in >= BLAS_MIN and n_out >= BLAS_MIN and n == A.shape[2]:
+            # a wide layer: its weight gradient and the δ below as two BLAS products
+            W = p[w:w + n_out * n_in].reshape((n_out, n_in))
+            gW = np.dot(G[half, :n_out, :], A[layer, :n_in, :].T)  # (n_out, n_in) = δ hᵀ
+            for j in range(n_out):
+                for i in range(n_in):
+                    g[w + j * n_in + i] = gW[j, i] + decay * W[j, i]
+                if b >= 0:
+                    gb = zero
+                    for s in range(n):
+                        gb += G[half, j, s]
+                    g[b + j] = gb
+            if layer:
+                below = np.dot(W.T, G[half, :n_out, :])  # (n_in, n) = Wᵀ δ
+                for i in range(n_in):
+                    for s in range(n):
+                        G[1 - half, i, s] = below[i, s]
+                    _backprop_sigma(code, G, 1 - half, i, A, layer, n)
+                half = 1 - half
+            continue
         for j in range(n_out):
             row = w + j * n_in
             for q in range(0, n_in, 4):
