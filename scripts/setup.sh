@@ -18,7 +18,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install --quiet -c constraints.txt -e "$target"
     echo "$want" > "$stamp"
 fi
-# The batched training kernel (Numba) compiles once per source version, ~40 s per float type; do it
+# The batched training kernel (Numba) compiles once per source version, ~60 s per float type; do it
 # here, both types side by side, so that no sweep or test waits for it (Numba caches it on disk).
 kstamp=".venv/.neuronlab-kernel"
 kwant=$(cat src/neuronlab/train/fused.py .venv/.neuronlab-installed* | sha256sum | cut -d' ' -f1)
