@@ -38,15 +38,13 @@ class Prepared:
     seed: int
 
     def key(self) -> tuple[Any, ...]:
-        """What models must share to live in one computation (widths are padded, the rest is not)."""
+        """The torch backend's group: what models must share to live in one stacked computation
+        (widths are padded, the rest is not; the fused backend groups by ``ensemble_fused.fused_key``)."""
         est = self.est
         return (len(est._hidden()), est.activation, est._kind, getattr(est, "loss", ""), est.optimizer,
                 est.batch_size if est.batch_size and est.batch_size < len(self.X) else None,
                 self.X.shape, None if self.X_val is None else self.X_val.shape, est._n_outputs(),
                 est.dtype, est.bias)
-
-
-
 
 
 def unwrap(estimator: Any, X: Any, y: Any) -> tuple[MLPEstimator, Any, Any]:
@@ -139,7 +137,6 @@ def unfit(est: MLPEstimator) -> None:
     """A diverged fit leaves the estimator unfitted, as ``fit`` does."""
     for name in [k for k in vars(est) if k.endswith("_") and not k.startswith("__")]:
         delattr(est, name)
-
 
 
 def linears(est: MLPEstimator) -> list[nn.Linear]:
