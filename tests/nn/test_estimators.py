@@ -336,3 +336,19 @@ def test_refit_with_another_backend_drops_the_old_model() -> None:
     assert hasattr(est, "module_") and not hasattr(est, "neuron_")
     est.set_params(backend="numpy")  # a parameter change alone does not change the fitted model
     assert est.predict(X).shape == (40,) and est.coef_.shape == (2,)
+
+
+def test_fit_seed_is_scikit_learns_draw_from_random_state() -> None:
+    """The derived seed equals ``check_random_state(rs).randint(2**31 - 1)`` (what fit used to call),
+    for ints (fast path), a RandomState (its next number) and None (fresh)."""
+    from sklearn.utils import check_random_state
+
+    from neuronlab.nn.estimators import fit_seed
+
+    top = np.iinfo(np.int32).max
+    for rs in [0, 1, 7, 12345, 2**31, 2**32 - 1, np.int64(42)]:
+        assert fit_seed(rs) == int(check_random_state(int(rs)).randint(top))
+    assert fit_seed(np.random.RandomState(3)) == int(np.random.RandomState(3).randint(top))
+    assert 0 <= fit_seed(None) < top
+    with pytest.raises(ValueError):
+        fit_seed(2**32)  # out of RandomState's range, as check_random_state says
