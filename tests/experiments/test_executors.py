@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from neuronlab.cli import app
 from neuronlab.errors import ConfigError
-from neuronlab.experiments.executors import chunks, claims, evaluate_chunk, run_chunked
-from neuronlab.experiments.runner import RunOutcome, expand, run_sweep
+from neuronlab.experiments.executors import chunks, evaluate_chunk, run_chunked
+from neuronlab.experiments.runner import RunOutcome, claims, expand, run_sweep
 from neuronlab.experiments.spec import loads_spec
 from neuronlab.store import Result, RunStore
 

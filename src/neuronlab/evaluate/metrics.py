@@ -156,12 +156,7 @@ def split_arrays(task: Task, split: str) -> tuple[np.ndarray, np.ndarray]:
 
 def score_task(estimator: Any, task: Task, split: str = "test") -> dict[str, Any]:
     """Score a fitted ``estimator`` on one split of ``task`` with the report its kind calls for."""
-    X, y = split_arrays(task, split)
-    y_pred = estimator.predict(X)
-    if task.kind == "regression":
-        return regression_report(y, y_pred)
-    labels = np.arange(task.n_classes) if task.n_classes else None
-    return classification_report(y, y_pred, labels=labels)
+    return score_splits(estimator, task, (split,))[split]
 
 
 def score_splits(estimator: Any, task: Task, splits: Sequence[str] = ("train", "val", "test")) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from neuronlab.errors import ConfigError, DivergedError, NeuronlabError, valid_names
 from neuronlab.experiments.spec import ExperimentSpec
-from neuronlab.store import Claim, Result, RunStore, environment_versions
+from neuronlab.store import Result, RunStore
 
 Executor = Literal["local", "ensemble", "dask"]
 EXECUTORS: tuple[str, ...] = ("local", "ensemble", "dask")
@@ -167,7 +167,7 @@ def run_chunked(pending: Pending, *, store: RunStore, sweep: str, base_dir: str 
     other; with it every chunk is submitted at once and recorded as it completes (``wait`` turns the
     futures into an iterator of finished ones, ``as_completed`` style).
     """
-    from neuronlab.experiments.runner import RunOutcome
+    from neuronlab.experiments.runner import RunOutcome, claims
 
     base = None if base_dir is None else str(base_dir)
     claimed: list[tuple[list[tuple[ExperimentSpec, int, int]], Any]] = []
@@ -210,16 +210,6 @@ def run_chunked(pending: Pending, *, store: RunStore, sweep: str, base_dir: str 
     assert wait is not None
     for future in wait([future for _, future in claimed]):
         yield from record(by_future[id(future)], future.result())
-
-
-def claims(items: Sequence[tuple[ExperimentSpec, int]], *, sweep: str | None) -> list[Claim]:
-    """The store claims of (spec, seed) pairs: what ``runner.claim_run`` passes, for a whole chunk."""
-    from neuronlab.experiments.runner import _jsonable, _task_label
-
-    versions = environment_versions()  # once per chunk: the same process made every run
-    return [Claim(spec=spec.canonical(), spec_hash=spec.spec_hash(), seed=seed, experiment=spec.name,
-                  task=_task_label(spec), model=spec.model.kind, params=_jsonable(spec.flat_params()),
-                  sweep=sweep, versions=versions) for spec, seed in items]
 
 
 def _payload(runs: list[tuple[ExperimentSpec, int, int]]) -> list[tuple[dict[str, Any], int]]:
@@ -300,5 +290,5 @@ def run_dask(pending: Pending, *, store: RunStore, sweep: str, base_dir: str | P
             wait=lambda futures: iter(dask_completed(futures)))
 
 
-__all__ = ["EXECUTORS", "Evaluated", "batchable", "claims", "dask_client", "default_threads", "evaluate_chunk",
+__all__ = ["EXECUTORS", "Evaluated", "batchable", "dask_client", "default_threads", "evaluate_chunk",
            "run_chunked", "run_dask", "run_ensemble"]

@@ -15,7 +15,8 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from neuronlab.evaluate import honest_pipeline, score_task
+from neuronlab.evaluate import honest_pipeline
+from neuronlab.evaluate.metrics import score_splits
 from neuronlab.nn.baselines import HandFeature, make_model
 from neuronlab.tasks.base import Task
 
@@ -97,6 +98,6 @@ def fit_and_score(
     estimator.fit(task.X_train, task.y_train)
     seconds = time.perf_counter() - start
     splits = [split for split in ("train", "val", "test") if len(getattr(task, f"y_{split}"))]
-    metrics = {split: score_task(estimator, task, split=split) for split in splits}
+    metrics = score_splits(estimator, task, splits)  # one predict call for the three splits
     return FitResult(task=task, model=model, params=dict(params, seed=seed), estimator=estimator,
                      metrics=metrics, seconds=seconds)

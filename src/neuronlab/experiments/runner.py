@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -24,7 +24,7 @@ import numpy as np
 from neuronlab.errors import DivergedError, NeuronlabError
 from neuronlab.experiments.fit import build_model, final_estimator, fit_and_score
 from neuronlab.experiments.spec import ExperimentSpec, SweepSpec
-from neuronlab.store import RunStore, environment_versions
+from neuronlab.store import Claim, RunStore, environment_versions
 
 Status = Literal["done", "diverged", "failed", "skipped"]
 
@@ -138,9 +138,15 @@ def run_experiment(
 
 def claim_run(store: RunStore, spec: ExperimentSpec, *, seed: int, sweep: str | None) -> int | None:
     """Claim (spec, seed) in the store: its run id, or None when it is done or running elsewhere."""
-    return store.claim(spec=spec.canonical(), spec_hash=spec.spec_hash(), seed=seed, experiment=spec.name,
-                       task=_task_label(spec), model=spec.model.kind, params=_jsonable(spec.flat_params()),
-                       sweep=sweep, versions=environment_versions())
+    return store.claim_many(claims([(spec, seed)], sweep=sweep))[0]
+
+
+def claims(items: Sequence[tuple[ExperimentSpec, int]], *, sweep: str | None) -> list[Claim]:
+    """The store claims of (spec, seed) pairs; the environment is read once for all of them."""
+    versions = environment_versions()
+    return [Claim(spec=spec.canonical(), spec_hash=spec.spec_hash(), seed=seed, experiment=spec.name,
+                  task=_task_label(spec), model=spec.model.kind, params=_jsonable(spec.flat_params()),
+                  sweep=sweep, versions=versions) for spec, seed in items]
 
 
 def expand(spec: ExperimentSpec | SweepSpec) -> list[tuple[ExperimentSpec, int]]:
