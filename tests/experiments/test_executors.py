@@ -18,6 +18,7 @@ from neuronlab.experiments.executors import chunks, evaluate_chunk, run_chunked
 from neuronlab.experiments.runner import RunOutcome, claims, expand, run_sweep
 from neuronlab.experiments.spec import loads_spec
 from neuronlab.store import Result, RunStore
+from neuronlab.store.owners import this_owner
 
 SWEEP = """
 name = "mlp and neuron on moons"
@@ -199,4 +200,4 @@ def test_a_sweep_killed_inside_a_chunks_transaction_resumes_with_every_run_once(
     assert len(runs) == 4 and {r.status for r in runs} == {"done"}
     assert len({(r.spec_hash, r.seed) for r in runs}) == 4
     retaken = [store.get(o.run_id) for o in again if o.run_id is not None]  # the dead owner's claims, now ours
-    assert len(retaken) == 2 and all(r.owner.endswith(f":{os.getpid()}") for r in retaken)
+    assert len(retaken) == 2 and all(r.owner == this_owner() for r in retaken)

@@ -13,6 +13,7 @@ from test_store_claims import _dead_pid, _set_owner  # the single-claim tests' h
 
 from neuronlab.errors import ConfigError
 from neuronlab.store import Claim, Result, RunStore, StoreError
+from neuronlab.store.owners import this_owner
 
 RunArgs = Callable[..., dict[str, Any]]
 
@@ -45,7 +46,7 @@ def test_claim_many_sorts_new_done_running_and_abandoned_runs(store: RunStore, r
     assert ids[0] is not None and ids[5] is not None and ids[0] != ids[5]
     assert ids[6:] == [None, None]  # the same key twice in one call is claimed once
     taken = store.get(dead)
-    assert taken.artifacts == () and taken.owner == f"{host}:{os.getpid()}"  # reset, and ours now
+    assert taken.artifacts == () and taken.owner == this_owner()  # reset, and ours now
     assert {r.id for r in store.list_runs(status="running")} == {alive, dead, silent, ids[0], ids[5]}
     assert store.claim_many(items) == [None] * len(items)  # now all ours and alive, or done
     assert store.claim_many([]) == []

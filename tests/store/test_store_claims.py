@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from neuronlab.store import RunStore
 from neuronlab.store.engine import make_engine
 from neuronlab.store.models import History, Run
+from neuronlab.store.owners import this_owner
 
 RunArgs = Callable[..., dict[str, Any]]
 
@@ -79,7 +80,7 @@ def test_takeover_of_dead_or_silent_owners_only(store: RunStore, run_args: RunAr
     assert store.claim(**run_args()) is None
     _set_owner(store.url, run_id, f"{host}:{_dead_pid()}")  # dead, on this host
     assert store.claim(**run_args()) == run_id
-    assert store.get(run_id).owner == f"{host}:{os.getpid()}"
+    assert store.get(run_id).owner == this_owner()
 
     _set_owner(store.url, run_id, "elsewhere:1", age_s=3600)  # silent for an hour
     store.heartbeat(run_id)  # ... but this beat makes it fresh again

@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from neuronlab.errors import ConfigError
 from neuronlab.store import RunStore, StoreError
+from neuronlab.store.owners import process_start
 
 RunArgs = Callable[..., dict[str, Any]]
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
@@ -44,7 +46,8 @@ def test_claim_finish_get_round_trip(store: RunStore, run_args: RunArgs) -> None
     assert run.duration_s == 1.5
     assert run.finished_at is not None and run.started_at is not None and run.finished_at >= run.started_at
     assert run.versions["numpy"] and run.versions["python"].count(".") == 2
-    assert run.owner.endswith(f":{os.getpid()}")
+    host, pid, start = run.owner.split(":")  # host:pid:start (start: against pid reuse)
+    assert (host, pid, start) == (socket.gethostname(), str(os.getpid()), process_start(os.getpid()))
 
 
 def test_finished_run_is_not_claimed_again(store: RunStore, run_args: RunArgs) -> None:

@@ -4,7 +4,8 @@
 Whatever computes, *this* process records: it claims a chunk's runs in the store (one transaction)
 before the chunk is sent out and finishes them (one transaction) when its results come back, so
 workers need no database, and a chunk that Dask re-runs after its worker died is still recorded once
-(the claim is ours, not the worker's).
+(the claim is ours, not the worker's).  This process's heartbeat thread renews every claimed chunk
+while it waits in the queue and while it trains, so a long wait never looks like a dead owner.
 ``evaluate_chunk`` is the unit of work: plain data in (spec JSON, seed), plain data out.
 """
 
@@ -25,6 +26,7 @@ from typing import Any, Literal
 from neuronlab.errors import ConfigError, DivergedError, NeuronlabError, valid_names
 from neuronlab.experiments.spec import ExperimentSpec
 from neuronlab.store import Result, RunStore
+from neuronlab.store.heartbeat import released_on_abort, renewing
 
 Executor = Literal["local", "ensemble", "dask"]
 EXECUTORS: tuple[str, ...] = ("local", "ensemble", "dask")
@@ -165,8 +167,20 @@ def run_chunked(pending: Pending, *, store: RunStore, sweep: str, base_dir: str 
 
     Yields RunOutcome per run.  Without ``submit`` chunks are computed in this process one after the
     other; with it every chunk is submitted at once and recorded as it completes (``wait`` turns the
-    futures into an iterator of finished ones, ``as_completed`` style).
+    futures into an iterator of finished ones, ``as_completed`` style).  The claims are renewed until
+    recorded, and given back if this generator stops early (an error, Ctrl-C, ``close()``).
     """
+    outstanding: set[int] = set()  # claimed, not yet recorded
+    with renewing(), released_on_abort(store, outstanding):
+        yield from _claim_compute_record(pending, store=store, sweep=sweep, base_dir=base_dir, submit=submit,
+                                         chunk_size=chunk_size, threads=threads, wait=wait, figures=figures,
+                                         outstanding=outstanding)
+
+
+def _claim_compute_record(pending: Pending, *, store: RunStore, sweep: str, base_dir: str | Path | None,
+                          submit: Submit | None, chunk_size: int, threads: int | None,
+                          wait: Callable[[list[Any]], Iterator[Any]] | None, figures: bool,
+                          outstanding: set[int]) -> Iterator[Any]:
     from neuronlab.experiments.runner import RunOutcome, claims
 
     base = None if base_dir is None else str(base_dir)
@@ -180,6 +194,7 @@ def run_chunked(pending: Pending, *, store: RunStore, sweep: str, base_dir: str 
                 skipped.append(RunOutcome(spec, seed, "skipped"))
             else:
                 runs.append((spec, seed, run_id))
+                outstanding.add(run_id)
         return runs
 
     def record(runs: list[tuple[ExperimentSpec, int, int]], results: list[Evaluated]) -> Iterator[Any]:
@@ -189,6 +204,7 @@ def run_chunked(pending: Pending, *, store: RunStore, sweep: str, base_dir: str 
                                   artifacts=res.figures, error=res.error, diverged_epoch=res.diverged_epoch,
                                   duration_s=res.seconds)
                            for (_, _, run_id), res in zip(runs, results, strict=True)])
+        outstanding.difference_update(run_id for _, _, run_id in runs)
         for (spec, seed, run_id), res in zip(runs, results, strict=True):
             yield RunOutcome(spec, seed, res.status, run_id=run_id, metrics=res.metrics,  # type: ignore[arg-type]
                              error=res.error, diverged_epoch=res.diverged_epoch, seconds=res.seconds)

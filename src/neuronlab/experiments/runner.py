@@ -3,7 +3,9 @@
 Every run is recorded as it happens: the store first *claims* (spec hash, seed) as "running", then
 one transaction writes status, metrics, the per-epoch history and (when asked) the figures.  A process
 killed in between leaves a claim whose owner is dead; the next sweep takes it over, so each run ends up
-recorded exactly once and never half-written.  Sweeps draw no figures by default: drawing costs more
+recorded exactly once and never half-written.  While a run trains, or waits its turn, the process's
+heartbeat thread keeps its claim alive (``renewing``), so nobody takes it from a live owner; an
+interrupted sweep gives its unfinished claims back.  Sweeps draw no figures by default: drawing costs more
 than training a batched chunk, and ``figures_on_demand.run_figure`` draws any run's figures later.
 """
 
@@ -25,6 +27,7 @@ from neuronlab.errors import DivergedError, NeuronlabError
 from neuronlab.experiments.fit import build_model, final_estimator, fit_and_score
 from neuronlab.experiments.spec import ExperimentSpec, SweepSpec
 from neuronlab.store import Claim, RunStore, environment_versions
+from neuronlab.store.heartbeat import keep_renewing, released_on_abort, renewing
 
 Status = Literal["done", "diverged", "failed", "skipped"]
 
@@ -111,11 +114,19 @@ def run_experiment(
 
     ``figures``: record the run's PNGs with it (one run: worth it; a sweep passes False).
     """
-    run_id = None
-    if store is not None:
-        run_id = claim_run(store, spec, seed=seed, sweep=sweep)
-        if run_id is None:
-            return RunOutcome(spec, seed, "skipped")
+    with renewing():
+        run_id = None
+        if store is not None:
+            run_id = claim_run(store, spec, seed=seed, sweep=sweep)
+            if run_id is None:
+                return RunOutcome(spec, seed, "skipped")
+        with released_on_abort(store, [] if run_id is None else [run_id]):
+            return _train_and_record(spec, seed=seed, store=store, run_id=run_id, base_dir=base_dir,
+                                     figures=figures)
+
+
+def _train_and_record(spec: ExperimentSpec, *, seed: int, store: RunStore | None, run_id: int | None,
+                      base_dir: str | Path | None, figures: bool) -> RunOutcome:
     start = time.perf_counter()
     outcome = RunOutcome(spec, seed, "done", run_id=run_id)
     history: dict[str, list[float]] | None = None
@@ -194,12 +205,13 @@ def run_sweep(
     for outcome in outcomes:
         if on_result is not None:
             on_result(outcome)
-    for outcome in _execute(pending, store=store, jobs=jobs, sweep=name, base_dir=base_dir, executor=executor,
-                            scheduler=scheduler, workers=workers, chunk_size=chunk_size, threads=threads,
-                            figures=figures):
-        outcomes.append(outcome)
-        if on_result is not None:
-            on_result(outcome)
+    with renewing():  # one heartbeat thread for the whole sweep, whatever the executor
+        for outcome in _execute(pending, store=store, jobs=jobs, sweep=name, base_dir=base_dir,
+                                executor=executor, scheduler=scheduler, workers=workers, chunk_size=chunk_size,
+                                threads=threads, figures=figures):
+            outcomes.append(outcome)
+            if on_result is not None:
+                on_result(outcome)
     return outcomes
 
 
@@ -236,6 +248,7 @@ def _init_worker() -> None:
     import torch
 
     torch.set_num_threads(1)  # one core per process: jobs processes share the machine's cores
+    keep_renewing()  # the worker claims its runs itself, so it renews them itself
 
 
 _WORKER_STORE: dict[str, RunStore] = {}

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import mimetypes
-import os
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +11,7 @@ from typing import Any
 from neuronlab.errors import ConfigError, valid_names
 from neuronlab.store.codec import HISTORY_FORMAT, canonical_json, encode_history, plain
 from neuronlab.store.models import FINISHED
+from neuronlab.store.owners import this_owner
 from neuronlab.store.versions import environment_versions
 
 
@@ -47,25 +46,6 @@ class Result:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def this_owner() -> str:
-    """``host:pid`` of this process, recorded on the runs it claims."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def owner_alive(owner: str) -> bool:
-    """False only when we can tell: the owner ran on this host and its pid is gone."""
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, someone else's
-        return True
-    return True
 
 
 def new_run(*, spec: Mapping[str, Any], spec_hash: str, seed: int, experiment: str, task: str, model: str,

@@ -2,9 +2,11 @@
 
 A sweep records each (spec_hash, seed) exactly once, even across processes and a SIGKILL: ``claim``
 inserts a "running" row (the UNIQUE index decides races), ``finish`` writes status, metrics, history
-and artifacts in one transaction, and a "running" row whose owner is gone (dead pid on this host, or
-no heartbeat for ``stale_after_s``) is taken over by the next claim.  ``claim_many`` and
-``finish_many`` do the same for a whole chunk of runs in one transaction each (what batched sweeps use).
+and artifacts in one transaction, and a "running" row whose owner is dead is taken over by the next
+claim (same host: its process is gone; another host: no heartbeat for ``stale_after_s``; see
+:mod:`~neuronlab.store.owners`).  Claims are held until finished and renewed by the process's
+heartbeat thread (:mod:`~neuronlab.store.heartbeat`).  ``claim_many`` and ``finish_many`` do the same
+for a whole chunk of runs in one transaction each (what batched sweeps use).
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, not_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from neuronlab.errors import ConfigError
-from neuronlab.store import records, rows
+from neuronlab.store import heartbeat, records, rows
 from neuronlab.store.codec import decode_history
 from neuronlab.store.engine import WRITE, db_errors, describe, make_engine, resolve_url
 from neuronlab.store.errors import StoreError
 from neuronlab.store.models import CLAIMED, Artifact, History, Run
+from neuronlab.store.owners import RELEASED, may_take_over, this_owner
 from neuronlab.store.records import Comparison, RunRecord, RunSummary
 from neuronlab.store.rows import Claim, Result
 from neuronlab.store.schema import ensure_schema
@@ -46,6 +50,12 @@ def _summary(row: Sequence[Any]) -> RunSummary:
     return RunSummary(**_values(_SUMMARY, row))
 
 
+def _parts(ids: Sequence[int], size: int = 10_000) -> list[list[int]]:
+    """``ids`` in slices small enough for one statement's parameters (SQLite allows 32,766)."""
+    ids = sorted(ids)
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
 class RunStore:
     """Runs recorded in SQLite (default) or PostgreSQL; see :func:`neuronlab.store.resolve_url`.
 
@@ -56,6 +66,9 @@ class RunStore:
         self.url = resolve_url(url)
         self._engine = make_engine(self.url)
         self._pid = os.getpid()
+        parsed = make_url(self.url)
+        # only another process can take a claim away, and none sees a private in-memory database
+        self._shared = parsed.get_backend_name() != "sqlite" or parsed.database not in (None, "", ":memory:")
         try:
             self.revision = ensure_schema(self._engine, self.url, upgrade=upgrade)
         except BaseException:
@@ -93,15 +106,28 @@ class RunStore:
 
     def claim(self, *, spec: Mapping[str, Any], spec_hash: str, seed: int, experiment: str, task: str,
               model: str, params: Mapping[str, Any], sweep: str | None = None,
-              versions: Mapping[str, Any] | None = None, stale_after_s: float = 600) -> int | None:
+              versions: Mapping[str, Any] | None = None, stale_after_s: float | None = None) -> int | None:
         """Start the run (spec_hash, seed): its id, or None when it is finished or running elsewhere."""
         item = Claim(spec=spec, spec_hash=spec_hash, seed=seed, experiment=experiment, task=task, model=model,
                      params=params, sweep=sweep, versions=versions)
         return self.claim_many([item], stale_after_s=stale_after_s)[0]
 
-    def claim_many(self, items: Sequence[Claim], *, stale_after_s: float = 600) -> list[int | None]:
+    def claim_many(self, items: Sequence[Claim], *, stale_after_s: float | None = None) -> list[int | None]:
         """``claim`` for each item, all in one write transaction: the run ids, None where a run is
-        finished or running elsewhere (a key repeated in ``items`` is claimed once, by its first item)."""
+        finished or running elsewhere (a key repeated in ``items`` is claimed once, by its first item).
+
+        A running claim of another host is taken over after ``stale_after_s`` seconds without a
+        heartbeat (default ``$NEURONLAB_STALE_AFTER_S`` or 300); one of this host only when its
+        process is gone.  The ids claimed are held (renewed inside ``heartbeat.renewing``) until
+        ``finish_many`` or ``release``.
+        """
+        stale = heartbeat.stale_after_s() if stale_after_s is None else stale_after_s
+        ids = self._claim(items, stale)
+        if self._shared:
+            heartbeat.hold(self, [i for i in ids if i is not None])
+        return ids
+
+    def _claim(self, items: Sequence[Claim], stale_after_s: float) -> list[int | None]:
         new = [rows.new_run(spec=c.spec, spec_hash=c.spec_hash, seed=c.seed, experiment=c.experiment,
                             task=c.task, model=c.model, params=c.params, sweep=c.sweep, versions=c.versions)
                for c in items]
@@ -141,8 +167,8 @@ class RunStore:
                 run, row = old[key], new[i]
                 if run.status != "running" or run.id in ids:  # finished, or taken over for an earlier item
                     continue
-                stale = (row["heartbeat_at"] - run.heartbeat_at).total_seconds() > stale_after_s
-                if not stale and rows.owner_alive(run.owner):
+                silent_s = (row["heartbeat_at"] - run.heartbeat_at).total_seconds()
+                if not may_take_over(run.owner, silent_s=silent_s, stale_after_s=stale_after_s):
                     continue
                 # Take over: whatever the dead owner left is reset, so the run is recorded once, by us.
                 conn.execute(delete(History).where(History.run_id == run.id))
@@ -200,6 +226,7 @@ class RunStore:
             conn.execute(update(Run).where(Run.id == bindparam("run_id")),
                          [{"run_id": run_id, **value} for run_id, value in zip(ids, values, strict=True)])
             self._insert_results(conn, ids, hists, arts)
+        heartbeat.drop(self, ids)
 
     @staticmethod
     def _insert_results(conn: Connection, ids: Sequence[int], hists: Sequence[dict[str, Any] | None],
@@ -237,6 +264,33 @@ class RunStore:
         with self._write() as conn:
             conn.execute(update(Run).where(Run.id == run_id, Run.status == "running")
                          .values(heartbeat_at=rows.now()))
+
+    def renew(self, ids: Sequence[int]) -> int:
+        """Heartbeat the runs ``ids`` that are still running *and ours*, in one UPDATE: how many.
+
+        What the heartbeat thread calls.  The owner check matters: a claim someone took from us
+        (after we were silent past the window) must not be kept alive by us for them.
+        """
+        owner, renewed = this_owner(), 0
+        with self._write() as conn:
+            for part in _parts(ids):
+                renewed += conn.execute(update(Run).where(Run.id.in_(part), Run.status == "running",
+                                                          Run.owner == owner)
+                                        .values(heartbeat_at=rows.now())).rowcount
+        return renewed
+
+    def release(self, ids: Sequence[int]) -> None:
+        """Give back claims this process will not finish (an interrupted sweep): any claim takes them.
+
+        Without this, a claim of a process that lives on (a notebook's kernel, the web lab) would
+        block its runs on this host until that process exits.
+        """
+        heartbeat.drop(self, ids)
+        owner = this_owner()
+        with self._write() as conn:
+            for part in _parts(ids):
+                conn.execute(update(Run).where(Run.id.in_(part), Run.status == "running", Run.owner == owner)
+                             .values(owner=f"{RELEASED}:{owner}"))
 
     def add_note(self, run_id: int, text: str) -> None:
         """Append ``text`` to the run's notes on a line stamped with the UTC time."""
