@@ -65,3 +65,23 @@ def test_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
         code, out = run(*args, "--db", db)
         assert code == 2, out
         assert message in out and "Traceback" not in out
+
+
+def test_add_task_derives_its_rules_and_prints_them(tmp_path: Path) -> None:
+    db = str(tmp_path / "class.db")
+    token = json.loads(run("class", "create", "c", "--db", db, "--json")[1])["instructor_token"]
+    code, out = run("class", "add-task", "1", "--token", token, "--task", "moons", "--db", db)
+    assert code == 0, out
+    assert "ladder step 0.1 (derived from the public rows)" in out and "5 a day, no limit in all" in out
+    code, out = run("class", "add-task", "1", "--token", token, "--task", "moons", "--name", "open",
+                    "--ladder-step", "0.01", "--quota-per-day", "0", "--quota-total", "30", "--db", db, "--json")
+    assert code == 0, out
+    made = json.loads(out)
+    assert (made["ladder_step"], made["quota_per_day"], made["quota_total"]) == (0.01, None, 30)
+    for args, message in [(("--ladder-step", "steep"), "--ladder-step must be a number or 'derived'"),
+                          (("--ladder-step", "0"), "ladder_step must be a number in (0, 1.0]"),
+                          (("--quota-per-day", "-1"), "--quota-per-day must be 'default', 0 (no limit)"),
+                          (("--quota-total", "lots"), "--quota-total must be 'default'")]:
+        code, out = run("class", "add-task", "1", "--token", token, "--task", "moons", "--name", "x", *args,
+                        "--db", db)
+        assert code == 2 and message in out and "Traceback" not in out, out

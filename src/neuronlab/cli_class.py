@@ -65,10 +65,15 @@ def add_task_cmd(
     kind: Annotated[str | None, typer.Option(help="binary, multiclass or regression (default: inferred).")] = None,
     name: Annotated[str | None, typer.Option(help="Name on the board (default: the task's).")] = None,
     test_fraction: Annotated[float, typer.Option(help="Held-out test rows of a CSV.")] = 0.3,
-    public_fraction: Annotated[float, typer.Option(help="Test rows scored on the public board.")] = 0.5,
-    quota_per_day: Annotated[int | None, typer.Option(help="Submissions per student per UTC day.")] = None,
-    quota_total: Annotated[int | None, typer.Option(help="Submissions per student in all.")] = None,
-    ladder_step: Annotated[float, typer.Option(help="The Ladder's step η: smaller gains are not published.")] = 0.01,
+    public_fraction: Annotated[float | None, typer.Option(
+        help="Test rows scored on the public board (default: the class default, half).")] = None,
+    quota_per_day: Annotated[str, typer.Option(
+        help="Submissions per student per UTC day: a number, 0 for no limit, or 'default' (printed).")] = "default",
+    quota_total: Annotated[str, typer.Option(
+        help="Submissions per student in all: a number, 0 for no limit, or 'default' (printed).")] = "default",
+    ladder_step: Annotated[str, typer.Option(
+        help="The Ladder's step η (smaller gains are not published): a number, or 'derived' from the public "
+             "part's size (one standard error of its accuracy, at least two rows; printed).")] = "derived",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -82,18 +87,58 @@ def add_task_cmd(
             csv_text = csv.read_bytes()
         except OSError as exc:
             raise DataError(f"cannot read {csv} ({exc.strerror}); check the path") from None
+    # Only the rules the instructor named are passed: the rest are the service's defaults, declared once
+    # in neuronlab.classroom.defaults (and printed below).
+    rules: dict[str, Any] = {"ladder_step": _number(ladder_step, "--ladder-step", "derived")}
+    for key, text in (("quota_per_day", quota_per_day), ("quota_total", quota_total)):
+        if text.strip().lower() != "default":
+            rules[key] = _limit(text, "--" + key.replace("_", "-"))
+    if public_fraction is not None:
+        rules["public_fraction"] = public_fraction
     room = _room(db)
     info = room.add_task(class_id=class_id, instructor_token=token, name=name, task=task,
                          params=_parse_params(param or []), csv_text=csv_text, target=target, kind=kind,
-                         test_fraction=test_fraction, public_fraction=public_fraction, quota_per_day=quota_per_day,
-                         quota_total=quota_total, ladder_step=ladder_step)
+                         test_fraction=test_fraction, **rules)
     room.close()
     if as_json:
         print_json({"task_id": info.id, "name": info.name, "kind": info.kind, "n_test": info.n_test,
-                    "n_public": info.n_public})
+                    "n_public": info.n_public, "ladder_step": info.ladder_step, "quota_per_day": info.quota_per_day,
+                    "quota_total": info.quota_total})
         return
     console.print(f"task {info.id} {info.name!r} added: {info.kind}, {info.n_test} test rows "
                   f"({info.n_public} public), scored by {info.metric}", highlight=False)
+    derived = " (derived from the public rows)" if rules["ladder_step"] is None else ""
+    console.print(f"ladder step {info.ladder_step:g}{derived}; submissions per student: "
+                  f"{_shown(info.quota_per_day)} a day, {_shown(info.quota_total)} in all", highlight=False)
+
+
+def _number(text: str, option: str, word: str) -> float | None:
+    """A rule given as a number, or ``word`` (None: the service chooses); the service checks the bounds."""
+    from neuronlab.errors import ConfigError
+
+    if text.strip().lower() == word:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(f"{option} must be a number or {word!r}, got {text[:40]!r}") from None
+
+
+def _limit(text: str, option: str) -> int | None:
+    """A quota: a whole number, 0 for no limit (None for the service)."""
+    from neuronlab.errors import ConfigError
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigError(f"{option} must be 'default', 0 (no limit) or a whole number ≥ 1, got {text[:40]!r}")
+    return value or None
+
+
+def _shown(quota: int | None) -> str:
+    return "no limit" if quota is None else str(quota)
 
 
 @class_app.command("codes")

@@ -54,3 +54,19 @@ def test_any_input_is_values_or_one_data_error(raw: bytes | str) -> None:
             assert "\n" not in str(exc)
         else:
             assert out.shape == (3,) and np.isin(out, [0, 1]).all()
+
+
+@pytest.mark.parametrize("body", ['{"predictions": [' + ", ".join(["0"] * 500) + "]}", "  [0, 1, 1]",
+                                  json.dumps([{"id": i, "prediction": 1} for i in range(200)])])
+def test_json_read_as_csv_says_so_in_one_short_line(body: str) -> None:
+    with pytest.raises(DataError) as caught:
+        read_csv(body)
+    message = str(caught.value)
+    assert message.startswith("the predictions look like JSON, not CSV") and len(message) < 120
+    assert "prediction\"" not in message and "0, 0" not in message  # nothing of the body echoed
+
+
+def test_a_wrong_header_is_quoted_short() -> None:
+    with pytest.raises(DataError) as caught:
+        read_csv("x" * 5000 + ",y\n1,2\n")
+    assert "no column 'id'" in str(caught.value) and len(str(caught.value)) < 200

@@ -97,7 +97,7 @@ def test_scores_split_into_public_and_private_parts(room: Classroom) -> None:
 
 
 def test_board_follows_the_ladder_of_exact_public_scores(room: Classroom) -> None:
-    instructor, info, students = _setup(room, n_students=2, ladder_step=0.05)
+    instructor, info, students = _setup(room, n_students=2, ladder_step=0.05, quota_per_day=None)  # 6 in a day
     y = load_task("moons", seed=3).y_test
     rng = np.random.default_rng(0)
     for k in (30, 20, 18, 5, 6, 0):  # flip k random labels: scores rise, with small steps among them
@@ -130,6 +130,21 @@ def test_close_reveals_private_ranking_of_best_public_submission(room: Classroom
         room.submit(task_id=info.id, student_token=students[2], predictions=y.tolist())
     assert room.submissions(task_id=info.id, token=students[0])[0].private_score == 1.0  # revealed now
     assert room.public_board(task_id=info.id).final == final
+
+
+@pytest.mark.parametrize(("task", "shares"), [("moons", (0.5, 0.5)), ("iris", (1 / 3, 1 / 3, 1 / 3)),
+                                              ("wine", (12 / 36, 14 / 36, 10 / 36))])
+def test_public_part_holds_each_class_in_its_share(room: Classroom, task: str, shares: tuple[float, ...]) -> None:
+    # A constant prediction scores the class's share on both parts: the public board starts no prober
+    # above chance by luck of the draw (unstratified, moons seed 3 put 22 zeros and 18 ones in public).
+    instructor, info, (student,) = _setup(room, task=task, quota_per_day=None)
+    for label in range(len(shares)):
+        room.submit(task_id=info.id, student_token=student, predictions=[label] * info.n_test)
+    rows = _exported(room, info.id, instructor)
+    n_private = info.n_test - info.n_public
+    for row, share in zip(rows, shares, strict=True):
+        assert abs(float(row["public_score"]) - share) <= 0.5 / info.n_public  # within one row of rounding
+        assert abs(float(row["private_score"]) - share) <= 0.5 / n_private + 1 / info.n_public
 
 
 BAD = {

@@ -173,3 +173,24 @@ def test_the_lab_app_includes_the_scoreboard(tmp_path: Path) -> None:
     assert app.state.scoreboard
     with TestClient(app) as client:
         assert client.get("/api/class/tasks/1/board").status_code == 404
+
+
+def test_task_rules_default_to_the_derived_step_and_a_daily_quota(world: World) -> None:
+    auth = world.auth(world.instructor)
+    url = f"/api/class/classes/{world.class_id}/tasks"
+    made = world.client.post(url, headers=auth, json={"task": "moons", "name": "plain"})
+    assert made.status_code == 201, made.text
+    rules = {k: made.json()[k] for k in ("n_public", "ladder_step", "quota_per_day", "quota_total")}
+    assert rules == {"n_public": 40, "ladder_step": 0.1, "quota_per_day": 5, "quota_total": None}
+    opened = world.client.post(url, headers=auth, json={"task": "moons", "name": "open", "ladder_step": 0.01,
+                                                        "quota_per_day": None})
+    assert (opened.json()["ladder_step"], opened.json()["quota_per_day"]) == (0.01, None)  # null: no limit
+
+
+def test_json_sent_as_csv_is_one_short_line(world: World) -> None:
+    body = '{"predictions": [' + ", ".join(["1"] * 80) + "]}"
+    sent = world.client.post(f"/api/class/tasks/{world.task_id}/submissions",
+                             headers={**world.auth(world.ada), "Content-Type": "text/csv"}, content=body)
+    detail = sent.json()["detail"]
+    assert sent.status_code == 400 and "look like JSON" in detail and "application/json" in detail
+    assert len(detail) < 120 and "\n" not in detail and '"predictions"' not in detail  # the body is not echoed

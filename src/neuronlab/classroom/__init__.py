@@ -8,7 +8,7 @@ scoring, the Ladder rule for the public board and the private final ranking (no 
 from __future__ import annotations
 
 from neuronlab.classroom.errors import AuthError, ClosedError, ForbiddenError, NotFoundError, QuotaError
-from neuronlab.classroom.ladder import ladder, ladder_update, round_to_step
+from neuronlab.classroom.ladder import derived_step, ladder, ladder_update, round_to_step
 from neuronlab.classroom.service import Classroom
 from neuronlab.classroom.views import (
     Board,
@@ -25,4 +25,4 @@ from neuronlab.classroom.views import (
 
 __all__ = ["AuthError", "Board", "BoardRow", "ClassInfo", "Classroom", "ClosedError", "ForbiddenError", "Identity",
            "MemberInfo", "NotFoundError", "QuotaError", "RankRow", "SubmissionView", "TaskInfo", "TestInputs",
-           "TrainData", "ladder", "ladder_update", "round_to_step"]
+           "TrainData", "derived_step", "ladder", "ladder_update", "round_to_step"]

@@ -29,6 +29,10 @@ def read_csv(text: str | bytes) -> tuple[list[Any], list[Any]]:
             raise DataError(f"the predictions are not UTF-8 text; {FORMAT_HINT}") from None
     if "\0" in text:
         raise DataError(f"the predictions contain a NUL byte; {FORMAT_HINT}")
+    if text.lstrip()[:1] in ("{", "["):
+        # JSON read as CSV splits at every comma: the "header" would be the whole body.
+        raise DataError("the predictions look like JSON, not CSV; send them as JSON (Content-Type: "
+                        "application/json, or format=\"json\")")
     try:
         rows = [row for row in csv.reader(io.StringIO(text.strip())) if row]  # the csv module: pandas costs ms
     except csv.Error as exc:
@@ -38,8 +42,9 @@ def read_csv(text: str | bytes) -> tuple[list[Any], list[Any]]:
     header = [cell.strip().lower() for cell in rows[0]]
     missing = [c for c in ("id", "prediction") if c not in header]
     if missing:
-        found = ", ".join(repr(c) for c in header)[:120]
-        raise DataError(f"the predictions CSV has no column {missing[0]!r} (found {found}); {FORMAT_HINT}")
+        first_line = text.strip().splitlines()[0]
+        raise DataError(f"the predictions CSV has no column {missing[0]!r} (the header reads {_show(first_line)}); "
+                        f"{FORMAT_HINT}")
     at_id, at_pred = header.index("id"), header.index("prediction")
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):

@@ -35,9 +35,10 @@ import numpy as np
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from neuronlab.classroom import defaults
 from neuronlab.classroom import predictions as preds
 from neuronlab.classroom.errors import AuthError, ClosedError, ForbiddenError, NotFoundError, QuotaError
-from neuronlab.classroom.ladder import ladder_update
+from neuronlab.classroom.ladder import derived_step, ladder_update
 from neuronlab.classroom.models import ClassAnswers, ClassTask, JoinCode, Member, SchoolClass, Submission
 from neuronlab.classroom.tokens import digest, kind_of, matches, new_token
 from neuronlab.classroom.views import (
@@ -131,21 +132,26 @@ class Classroom:
     def add_task(self, *, class_id: int, instructor_token: str | None, name: str | None = None,
                  task: str | None = None, params: Mapping[str, Any] | None = None,
                  csv_text: str | bytes | None = None, target: str | None = None, kind: str | None = None,
-                 test_fraction: float = 0.3, public_fraction: float = 0.5, quota_per_day: int | None = None,
-                 quota_total: int | None = None, ladder_step: float = 0.01) -> TaskInfo:
+                 test_fraction: float = 0.3, public_fraction: float = defaults.PUBLIC_FRACTION,
+                 quota_per_day: int | None = defaults.QUOTA_PER_DAY, quota_total: int | None = defaults.QUOTA_TOTAL,
+                 ladder_step: float | None = None) -> TaskInfo:
         """Add a built-in task (``task`` + ``params``) or a CSV (``csv_text`` + ``target``) to the class.
 
         Unless ``params`` sets a ``seed``, a secret one is drawn: with a public seed anyone could
         rebuild the test labels of a generated task.  ``test_fraction`` applies to CSVs only (a
-        built-in task keeps its own split).  The test rows are split at random into a public part
-        (``public_fraction`` of them, scored on the board) and a private part (the final ranking).
+        built-in task keeps its own split).  The test rows are split at random (stratified by class)
+        into a public part (``public_fraction`` of them, scored on the board) and a private part (the
+        final ranking).  ``ladder_step=None`` derives the step from the public part's size
+        (:func:`~neuronlab.classroom.ladder.derived_step`); a quota of ``None`` means no limit.  The
+        defaults are the ones :mod:`neuronlab.classroom.defaults` argues for; the task keeps the rules
+        it was created with.
         """
         with self._read() as conn:
             self._instructor(conn, class_id, instructor_token)
         if (task is None) == (csv_text is None):
             raise ConfigError("give either a built-in task name or a CSV (with its target column), not both")
         fraction = _fraction("public_fraction", public_fraction)
-        step = _positive("ladder_step", ladder_step, maximum=1.0)
+        step = None if ladder_step is None else _positive("ladder_step", ladder_step, maximum=1.0)
         quotas = {key: _quota(key, value) for key, value in
                   (("quota_per_day", quota_per_day), ("quota_total", quota_total))}
         params = dict(params or {})
@@ -161,7 +167,9 @@ class Classroom:
                               " use more samples or a larger test_fraction")
         n_public = min(max(round(fraction * n_test), least // 2), n_test - least // 2)
         rng = np.random.default_rng(int(built.params["seed"]))  # the seed as the task loader checked it
-        public_rows = np.sort(rng.permutation(n_test)[:n_public])
+        public_rows = _public_rows(rng, built.y_test, n_public, stratify=built.kind != "regression")
+        if step is None:
+            step = derived_step(n_public)
         labels = None if built.kind == "regression" else (
             tuple(built.class_names) if built.class_names else tuple(str(i) for i in range(built.n_classes or 0)))
         y_dev = built.y_dev
@@ -577,6 +585,25 @@ def _task_info(row: Any) -> TaskInfo:
                     n_public=row.n_public, public_fraction=row.public_fraction, quota_per_day=row.quota_per_day,
                     quota_total=row.quota_total, ladder_step=row.ladder_step, status=row.status,
                     created_at=row.created_at, closed_at=row.closed_at)
+
+
+def _public_rows(rng: np.random.Generator, y: np.ndarray, n_public: int, *, stratify: bool) -> np.ndarray:
+    """``n_public`` test rows drawn at random, by class in proportion when ``stratify`` (sorted).
+
+    Stratified, a constant prediction scores the same class share on the public part as on the whole
+    (50 % on a balanced task): the public board does not start a prober above chance by luck of the draw.
+    """
+    order = rng.permutation(len(y))
+    if not stratify:
+        return np.sort(order[:n_public])
+    # Rank each row within its class (in the random order), then take rows by that rank scaled to the
+    # class's size: every class contributes in proportion, and the total is exactly n_public.
+    position = np.empty(len(y), dtype=float)
+    for value in np.unique(y):
+        members = order[y[order] == value]
+        position[members] = (np.arange(len(members)) + 0.5) / len(members)
+    chosen = order[np.argsort(position[order], kind="stable")]  # stable: ties keep the random order
+    return np.sort(chosen[:n_public])
 
 
 def _metric(answers: _Answers, y_pred: np.ndarray, rows: np.ndarray) -> float:

@@ -24,7 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
-from neuronlab.classroom import AuthError, Classroom, ClosedError, ForbiddenError, NotFoundError, QuotaError
+from neuronlab.classroom import AuthError, Classroom, ClosedError, ForbiddenError, NotFoundError, QuotaError, defaults
 from neuronlab.errors import NeuronlabError
 from neuronlab.store import StoreError
 
@@ -108,10 +108,11 @@ class NewTask(BaseModel):
     target: str | None = Field(None, max_length=200)
     kind: Literal["binary", "multiclass", "regression"] | None = None
     test_fraction: float = Field(0.3, gt=0, lt=1, description="Held-out test rows of a CSV.")
-    public_fraction: float = Field(0.5, gt=0, lt=1)
-    quota_per_day: int | None = Field(None, ge=1, le=10_000)
-    quota_total: int | None = Field(None, ge=1, le=1_000_000)
-    ladder_step: float = Field(0.01, gt=0, le=1)
+    public_fraction: float = Field(defaults.PUBLIC_FRACTION, gt=0, lt=1)
+    quota_per_day: int | None = Field(defaults.QUOTA_PER_DAY, ge=1, le=10_000, description="null: no limit.")
+    quota_total: int | None = Field(defaults.QUOTA_TOTAL, ge=1, le=1_000_000, description="null: no limit.")
+    ladder_step: float | None = Field(None, gt=0, le=1,
+                                      description="The Ladder's step; null: derived from the public part's size.")
 
 
 class CodesIn(BaseModel):
