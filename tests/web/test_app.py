@@ -10,9 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-import typer
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 from neuronlab.evaluate import classification_report
 from neuronlab.nn.neuron import Neuron
@@ -326,25 +324,6 @@ def test_scoreboard_is_linked_when_installed(shared_client: TestClient) -> None:
     else:
         assert entry in ("/scoreboard", "/class/join") and f'href="{entry}"' in page and 'id="submit"' in page
         assert shared_client.get(entry).status_code == 200
-
-
-def test_lab_command_prints_the_url_and_serves(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import uvicorn
-
-    from neuronlab.cli_web import register
-
-    served: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
-    app = typer.Typer()
-    register(app)
-    app.command("other")(lambda: None)  # a second command, so typer keeps "lab" as a subcommand
-    result = CliRunner().invoke(app, ["lab", "--port", "8123", "--db", str(tmp_path / "x.db")])
-    assert result.exit_code == 0, result.output
-    assert "http://127.0.0.1:8123/" in result.output
-    assert served["port"] == 8123 and served["host"] == "127.0.0.1"
-    assert served["app"].state.db_url.endswith("x.db")
-    bad = CliRunner().invoke(app, ["lab", "--db", "mysql://nope"])
-    assert bad.exit_code == 2 and "unsupported store URL" in bad.output
 
 
 @pytest.mark.slow

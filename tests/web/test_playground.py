@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -9,6 +12,7 @@ from neuronlab.errors import ConfigError, DataError, TaskError
 from neuronlab.evaluate import classification_report, regression_report
 from neuronlab.nn.neuron import Neuron
 from neuronlab.playground import Datasets, NeuronConfig, NeuronStepper, PlaygroundConfig, Session, WeightEdit, frames
+from neuronlab.playground.budget import Budget, OverBudget, Work
 from neuronlab.playground.neuron import neuron_inputs
 
 
@@ -217,9 +221,52 @@ def test_uploaded_tables() -> None:
 
 def test_replay_is_bounded_in_work() -> None:
     s = Session(PlaygroundConfig(task="moons", batch_size=10))  # 200 training rows: 20 steps per epoch
-    with pytest.raises(ConfigError, match="save the session as a run"):
-        s.replay(1001, [])
+    with pytest.raises(OverBudget, match=r"400,000 optimiser steps.*save the session as a run"):
+        s.replay(20_000, [])
     assert s.epoch == 0
+    s.replay(50, [], budget=Budget())  # a short one is fine
+
+
+def test_the_budget_names_the_limit_and_what_to_change() -> None:
+    budget = Budget()
+    issue = Session(PlaygroundConfig(n_samples=2000, train_ratio=0.5, batch_size=1, hidden=(64,) * 6))
+    with pytest.raises(OverBudget, match=r"1,000,000 optimiser steps of a 21,057-parameter network.*5 s one request"
+                                         r".*at most \d here"):
+        budget.check_step(issue.shape(), 1000)  # the issue's request: ~1.8 M steps there, 1 M here
+    widest = Session(PlaygroundConfig(n_samples=2000, train_ratio=0.9, batch_size=1, hidden=(64,) * 6,
+                                      features=("x1", "x2", "x1^2", "x2^2", "x1*x2")))
+    with pytest.raises(OverBudget, match=r"1 epoch is 1,800 optimiser steps.*one frame may take; use a bigger batch"):
+        budget.check_step(widest.shape(), 1)  # one epoch outgrows what a stop may wait for
+    small = Session(PlaygroundConfig()).shape()
+    budget.check_step(small, 1000)
+    with pytest.raises(OverBudget, match=r"more than the 5 s one request may take; ask for fewer epochs \(at most"):
+        budget.check_step(Session(PlaygroundConfig(batch_size=10)).shape(), 1000)
+    with pytest.raises(OverBudget, match="fewer epochs per frame"):
+        budget.check_frame(Session(PlaygroundConfig(batch_size=4)).shape(), 100)
+    assert Budget.from_env({"NEURONLAB_PLAYGROUND_SESSIONS_PER_CLIENT": "20"}).sessions_per_client == 20
+    with pytest.raises(ConfigError, match="SESSIONS_PER_CLIENT must be a number"):
+        Budget.from_env({"NEURONLAB_PLAYGROUND_SESSIONS_PER_CLIENT": "many"})
+
+
+def test_training_stops_when_its_work_says_so_and_readers_never_wait() -> None:
+    s = Session(PlaygroundConfig(batch_size=1))  # 200 steps an epoch: slow enough to watch
+    work = Work(wall_seconds=60)
+    box: dict[str, int] = {}
+    trainer = threading.Thread(target=lambda: box.update(ran=s.train(10_000, stop=work)))
+    trainer.start()
+    deadline = time.monotonic() + 30
+    while s.epoch < 2:  # the snapshot moves while training runs
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert s.frame()["epoch"] >= 2 and s.state()["epoch"] >= 2  # answered while the trainer holds the session
+    work.cancel("the client went away")
+    trainer.join(timeout=10)
+    assert not trainer.is_alive() and box["ran"] == s.epoch < 10_000
+    assert work() == "the client went away"
+    shutdown = threading.Event()
+    shutdown.set()
+    assert Work(60, shutdown)() == "the lab is shutting down" and s.train(5, stop=Work(60, shutdown)) == 0
+    assert Work(0)() is not None and "time limit" in str(Work(0)())
 
 
 def test_a_two_input_regression_table_draws_a_value_heatmap() -> None:

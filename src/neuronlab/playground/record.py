@@ -24,28 +24,29 @@ def run_record(session: Session) -> dict[str, Any]:
     from neuronlab.evaluate import classification_report, regression_report
     from neuronlab.store import hash_spec
 
-    with session.lock:
-        task = session.task
-        metrics: dict[str, Any] = {}
-        for split, X, y in (("train", task.X_train, task.y_train), ("test", task.X_test, task.y_test)):
-            if len(y) < 2 or session.error is not None:  # a diverged net has no scores
-                continue
-            pred = session.predict(X)
-            metrics[split] = (regression_report(y, pred) if session.kind == "regression" else
-                              classification_report(y, pred, labels=np.arange(session.n_classes or 2)))
-        if task.ceiling is not None:
-            metrics["ceiling"] = float(task.ceiling)
-        config = session.config.model_dump(mode="json")
-        spec = {"playground": config, "epoch": session.epoch, "edits": [asdict(e) for e in session.edits]}
-        params = {k: v for k, v in config.items() if k != "task"}  # what `neuronlab runs compare` lines up
-        return {
-            "spec": spec, "spec_hash": hash_spec(spec), "seed": session.config.seed, "experiment": "playground",
-            "task": task.name, "model": "mlp", "params": params,
-            "status": "diverged" if session.error else "done", "metrics": metrics,
-            "history": {"train_loss": list(session.history.train_loss)} if len(session.history) else None,
-            "artifacts": {} if session.error else _figures(session), "error": session.error,
-            "diverged_epoch": session.epoch + 1 if session.error else None,
-        }
+    snap = session.snapshot()  # the caller holds the session, so no training moves the predictions below
+    task = session.task
+    metrics: dict[str, Any] = {}
+    for split, X, y in (("train", task.X_train, task.y_train), ("test", task.X_test, task.y_test)):
+        if len(y) < 2 or snap.error is not None:  # a diverged net has no scores
+            continue
+        pred = session.predict(X)
+        metrics[split] = (regression_report(y, pred) if session.kind == "regression" else
+                          classification_report(y, pred, labels=np.arange(session.n_classes or 2)))
+    if task.ceiling is not None:
+        metrics["ceiling"] = float(task.ceiling)
+    config = session.config.model_dump(mode="json")
+    spec = {"playground": config, "epoch": snap.epoch, "edits": [asdict(e) for e in snap.edits]}
+    params = {k: v for k, v in config.items() if k != "task"}  # what `neuronlab runs compare` lines up
+    losses = snap.history.train_loss[:snap.n_epochs]
+    return {
+        "spec": spec, "spec_hash": hash_spec(spec), "seed": session.config.seed, "experiment": "playground",
+        "task": task.name, "model": "mlp", "params": params,
+        "status": "diverged" if snap.error else "done", "metrics": metrics,
+        "history": {"train_loss": list(losses)} if losses else None,
+        "artifacts": {} if snap.error else _figures(session), "error": snap.error,
+        "diverged_epoch": snap.epoch + 1 if snap.error else None,
+    }
 
 
 def _figures(session: Session) -> dict[str, bytes]:

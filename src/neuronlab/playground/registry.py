@@ -44,6 +44,14 @@ class Registry(Generic[T]):
                 self._items.move_to_end(key)
             return item
 
+    def put(self, key: str, item: T) -> None:
+        """Keep ``item`` under a known ``key`` (a session rebuilt from the store keeps its id)."""
+        with self._lock:
+            self._items[key] = item
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
     def pop(self, key: str) -> T | None:
         with self._lock:
             return self._items.pop(key, None)

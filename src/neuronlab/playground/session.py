@@ -3,12 +3,19 @@
 Training is the library's own engine (``nn.mlp.MLP`` trained by ``train.loop.fit_module``); the
 session only keeps what the page needs between requests: the optimiser (Adam's moments survive
 between frames), the seeded batch generator, the per-epoch loss, and the weights set by hand.
+
+Readers never wait for training: every change publishes a :class:`Snapshot` (the weights as NumPy
+copies, the epoch, the edits), at its end and every ``PUBLISH_EVERY`` seconds while it trains, and
+frames, predictions and the state are computed from the last one.  Changes run one at a time (the
+``_mutating`` lock); the web's "one piece of work per session" is :meth:`Session.try_claim`, a flag a
+request holds for its whole life (a stream across many frames), so a second one is refused, not queued.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -23,13 +30,17 @@ from torch.nn import functional as F
 from neuronlab.errors import ConfigError, DivergedError
 from neuronlab.nn.mlp import MLP, head_loss
 from neuronlab.playground import frames, view
+from neuronlab.playground.budget import Budget, Shape, Stopped
 from neuronlab.playground.config import FEATURES, PlaygroundConfig, check_features, load_data
 from neuronlab.tasks import Task
 from neuronlab.train.loop import History, fit_module, make_optimizer
 
 MAX_EPOCHS = 20_000  # a session trains at most this long
-MAX_REPLAY_STEPS = 20_000  # optimiser steps a URL replay may take (≈ 10 s on a busy 2-core machine)
+REPLAY_POINTS = 100  # loss-curve points a replay logs (as the page would have drawn them)
+PUBLISH_EVERY = 0.05  # seconds between snapshots while training (a GET sees progress at least this often)
 CsvLoader = Callable[[str, int, float], Task]
+Layers = list[tuple[np.ndarray, np.ndarray | None]]
+Stop = Callable[[], str | None]  # the reason to stop now, or None (a playground.budget.Work)
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,19 @@ class WeightEdit:
     row: int
     col: int | None
     value: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What readers see: the weights (NumPy copies), epoch, edits and error after the last published change."""
+
+    epoch: int
+    layers: Layers
+    edits: tuple[WeightEdit, ...]
+    error: str | None
+    history: History  # per-epoch training loss: the first ``n_epochs`` entries are this snapshot's
+    n_epochs: int
+    generation: int  # bumped by reset: a frame of an older generation adds nothing to the loss curve
 
 
 @contextmanager
@@ -64,7 +88,10 @@ class Session:
             raise ConfigError("cross-entropy is for classification; use loss 'mse' or 'mae' for regression")
         if task.kind != "regression" and config.loss == "mae":
             raise ConfigError("mae is a regression loss; use 'cross_entropy' or 'mse' for classification")
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # guards the snapshot and the loss curve; held briefly
+        self._mutating = threading.RLock()  # one change at a time; training holds it for a whole call
+        self._claim = threading.Lock()  # the web's "busy" flag (see try_claim)
+        self._generation = 0
         # Inputs are standardised on the training split (so sin x1 and x1² see a unit scale), then mapped.
         self.scaler = StandardScaler().fit(task.X_train)
         self.y_mean, self.y_std = 0.0, 1.0
@@ -110,19 +137,51 @@ class Session:
 
     def reset(self) -> None:
         """Back to epoch 0 with the seed's initial weights (same seed ⇒ same weights), edits dropped."""
-        with self.lock, _seeded(self.config.seed):
+        with self._mutating, _seeded(self.config.seed):
             self.model = MLP(self.widths, activation=self.config.activation, bias=self.config.bias)
             self.optimizer = make_optimizer(self.config.optimizer, self.model.parameters(), eta=self.config.eta)
             self.generator = torch.Generator().manual_seed(self.config.seed)
             self.history = History()
             self.edits: list[WeightEdit] = []
-            self.curve: list[tuple[int, float, float]] = []  # (epoch, train loss, test loss) per frame
             self.error: str | None = None
             self.model.eval()
+            with self.lock:
+                self._generation += 1
+                self.curve: list[tuple[int, float, float]] = []  # (epoch, train loss, test loss) per frame
+                self._publish()
+
+    def _publish(self) -> None:
+        """Make the current weights, epoch and edits what readers see (called by the changing thread)."""
+        snap = Snapshot(self._live_epoch(), self._layers(), tuple(self.edits), self.error, self.history,
+                        len(self.history), self._generation)
+        with self.lock:
+            self._snap = snap
+
+    def snapshot(self) -> Snapshot:
+        """The last published state: never waits for training."""
+        with self.lock:
+            return self._snap
 
     @property
     def epoch(self) -> int:
+        """The published epoch (a training call moves it as it goes)."""
+        return self.snapshot().epoch
+
+    def _live_epoch(self) -> int:
         return self.history.epoch[-1] if self.history.epoch else 0
+
+    def shape(self) -> Shape:
+        """What the cost of this session's work depends on (see :mod:`neuronlab.playground.budget`)."""
+        eval_rows = len(self.Z_train) + len(self.Z_test) + len(self._grid_Z) + len(self._neuron_Z)
+        return Shape(len(self.Z_train), self.config.batch_size, self.widths, eval_rows)
+
+    def try_claim(self) -> bool:
+        """Take the session for one piece of work (True), or False when another one holds it; ``release``
+        gives it back (from any thread: a stream's frames run in different threads)."""
+        return self._claim.acquire(blocking=False)
+
+    def release(self) -> None:
+        self._claim.release()
 
     def _train_loss(self) -> Callable[[Tensor, Tensor], Tensor]:
         """The objective: data loss plus the L1 penalty α Σ|W| / n (L2 is fit_module's own ½ α Σ W² / n)."""
@@ -132,27 +191,42 @@ class Session:
         alpha, base = self.config.alpha, self.base_loss
         return lambda out, t: base(out, t) + alpha / out.shape[0] * sum(W.abs().sum() for W in weights)
 
-    def train(self, epochs: int) -> None:
-        """Train ``epochs`` more epochs (fewer when MAX_EPOCHS is reached); a NaN loss stops the session."""
-        with self.lock:
-            epochs = min(int(epochs), MAX_EPOCHS - self.epoch)
-            if epochs < 1 or self.error is not None:
-                return
+    def train(self, epochs: int, *, stop: Stop | None = None) -> int:
+        """Train up to ``epochs`` more epochs and return how many ran: fewer when MAX_EPOCHS is reached, a
+        NaN loss stops the session, or ``stop()`` gives a reason (asked after every epoch, so a cancelled
+        request waits one epoch at most; the budget keeps an epoch small)."""
+        with self._mutating:
+            start = self._live_epoch()
+            epochs = min(int(epochs), MAX_EPOCHS - start)
+            if epochs < 1 or self.error is not None or (stop is not None and stop() is not None):
+                return 0
             cfg = self.config
+            published = time.monotonic()
+
+            def after_epoch(history: History) -> bool:
+                nonlocal published
+                if time.monotonic() - published >= PUBLISH_EVERY:  # readers see progress, not just the end
+                    self._publish()
+                    published = time.monotonic()
+                return stop is not None and stop() is not None
+
             try:
                 fit_module(self.model, torch.as_tensor(self.Z_train, dtype=torch.float32), self.t_train,
                            loss_fn=self._train_loss(), eta=cfg.eta,
                            alpha=cfg.alpha if cfg.regularization == "l2" else 0.0, optimizer=self.optimizer,
                            batch_size=cfg.batch_size or None, max_epochs=epochs, generator=self.generator,
-                           history=self.history, threads=None)
+                           history=self.history, on_epoch_end=after_epoch, threads=None)
             except DivergedError as exc:
                 self.error = str(exc)
+            finally:
+                self._publish()
+            return self._live_epoch() - start
 
     def set_weight(self, layer: int, row: int, col: int | None, value: float) -> WeightEdit:
         """Set one weight (or, with ``col`` None, one bias) by hand; remembered for the URL replay."""
         if not math.isfinite(value) or abs(value) > 1e3:
             raise ConfigError(f"a weight must be a finite number within ±1000, got {value!r}")
-        with self.lock:
+        with self._mutating:
             if not 0 <= layer < len(self.model.layers):
                 raise ConfigError(f"layer must be 0..{len(self.model.layers) - 1}, got {layer}")
             linear = self._linears()[layer]
@@ -167,46 +241,60 @@ class Session:
                     cast(Tensor, linear.bias)[row] = value
                 else:
                     linear.weight[row, col] = value
-            edit = WeightEdit(self.epoch, layer, row, col, float(value))
+            edit = WeightEdit(self._live_epoch(), layer, row, col, float(value))
             self.edits.append(edit)
+            self._publish()
             return edit
 
-    def replay(self, epoch: int, edits: list[WeightEdit]) -> None:
-        """From the initial weights, train to ``epoch`` applying ``edits`` at their epochs (URL → state)."""
+    def replay(self, epoch: int, edits: list[WeightEdit], *, budget: Budget | None = None,
+               stop: Stop | None = None) -> None:
+        """From the initial weights, train to ``epoch`` applying ``edits`` at their epochs (URL → state).
+
+        A URL must not buy minutes of server time: the replay is checked against ``budget`` (the
+        defaults when None) before it starts, and ``stop`` can end it (raising :class:`Stopped`)."""
         if not 0 <= epoch <= MAX_EPOCHS:
             raise ConfigError(f"epoch must be 0..{MAX_EPOCHS}, got {epoch}")
-        batches = -(-len(self.Z_train) // (self.config.batch_size or len(self.Z_train)))
-        if epoch * batches > MAX_REPLAY_STEPS:  # a URL must not buy minutes of server time
-            raise ConfigError(f"replaying {epoch} epochs of {batches} batches is {epoch * batches} steps, more "
-                              f"than the {MAX_REPLAY_STEPS} a URL may ask for; save the session as a run instead")
-        with self.lock:
+        if any(edit.epoch > epoch for edit in edits):
+            late = max(edit.epoch for edit in edits)
+            raise ConfigError(f"a weight edit at epoch {late} lies after epoch {epoch}")
+        (budget or Budget()).check_replay(self.shape(), epoch, REPLAY_POINTS + len(edits))
+        with self._mutating:
             self.reset()
             for edit in sorted(edits, key=lambda e: e.epoch):
-                if edit.epoch > epoch:
-                    raise ConfigError(f"a weight edit at epoch {edit.epoch} lies after epoch {epoch}")
-                self._train_logged(edit.epoch - self.epoch)
+                self._train_logged(edit.epoch - self._live_epoch(), stop)
                 self.set_weight(edit.layer, edit.row, edit.col, edit.value)
-            self._train_logged(epoch - self.epoch)
+            self._train_logged(epoch - self._live_epoch(), stop)
+            reason = None if stop is None else stop()
+            if self._live_epoch() < epoch and self.error is None and reason is not None:
+                raise Stopped(f"replaying this URL stopped at epoch {self._live_epoch()} of {epoch}: {reason}; "
+                              "reload to try again, or open the URL without its epoch")
 
-    def _train_logged(self, epochs: int, points: int = 100) -> None:
+    def _train_logged(self, epochs: int, stop: Stop | None, points: int = REPLAY_POINTS) -> None:
         """Train in about ``points`` chunks, logging the loss curve as the page would have drawn it."""
         chunk = max(1, -(-epochs // points))
         while epochs > 0 and self.error is None:
-            self.train(min(chunk, epochs))
-            epochs -= chunk
-            self._log_curve()
+            want = min(chunk, epochs)
+            ran = self.train(want, stop=stop)
+            epochs -= want
+            self._log_curve(self._live_epoch(), self._generation)
+            if ran < want:  # stopped
+                return
 
-    def _log_curve(self, train_logits: np.ndarray | None = None,
+    def _log_curve(self, epoch: int, generation: int, train_logits: np.ndarray | None = None,
                    test_logits: np.ndarray | None = None) -> tuple[float, float]:
+        """Losses of both splits at ``epoch``, appended to the curve once per epoch (and not at all for a
+        frame of weights from before a reset); ``logits`` when the frame already computed them."""
         train_loss = self._loss(self.Z_train, self.t_train, train_logits)
         test_loss = self._loss(self.Z_test, self.t_test, test_logits)
-        if not self.curve or self.curve[-1][0] != self.epoch:
-            self.curve.append((self.epoch, train_loss, test_loss))
+        with self.lock:
+            if generation == self._generation and (not self.curve or self.curve[-1][0] < epoch):
+                self.curve.append((epoch, train_loss, test_loss))
         return train_loss, test_loss
 
     # -- what the page shows ---------------------------------------------------------------------------
 
-    def _layers(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    def _layers(self) -> Layers:
+        """The live weights as NumPy copies (the changing thread's view; readers use the snapshot)."""
         return [(lin.weight.detach().numpy().astype(float),
                  None if lin.bias is None else lin.bias.detach().numpy().astype(float))
                 for lin in self._linears()]
@@ -221,14 +309,12 @@ class Session:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Labels (classification) or values (regression) for raw inputs X."""
-        with self.lock:
-            _, logits = frames.forward(self._layers(), self.config.activation, self.features(X))
+        _, logits = frames.forward(self.snapshot().layers, self.config.activation, self.features(X))
         return frames.predict(self.kind, self._outputs(logits))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities (N, C): what the boundary plot of "save as run" shades."""
-        with self.lock:
-            _, logits = frames.forward(self._layers(), self.config.activation, self.features(X))
+        _, logits = frames.forward(self.snapshot().layers, self.config.activation, self.features(X))
         out = frames.head(self.kind, logits)
         return np.column_stack([1 - out, out]) if self.kind == "binary" else out
 
@@ -241,23 +327,26 @@ class Session:
                 torch.as_tensor(logits, dtype=torch.float32)
             return float(self.base_loss(out, t))
 
-    def frame(self) -> dict[str, Any]:
-        """Everything that changes while training (see :func:`neuronlab.playground.view.frame`)."""
-        return view.frame(self)
+    def frame(self, snap: Snapshot | None = None) -> dict[str, Any]:
+        """Everything that changes while training, of ``snap`` (default: the last published state; see
+        :func:`neuronlab.playground.view.frame`)."""
+        return view.frame(self, snap or self.snapshot())
 
     def info(self) -> dict[str, Any]:
         """What does not change while training (see :func:`neuronlab.playground.view.info`)."""
         return view.info(self)
 
-    def state(self, *, curve: bool = True) -> dict[str, Any]:
-        """What the URL holds besides the config: the epoch and the hand-set weights; with ``curve``
-        the last 500 (epoch, train loss, test loss) points for the loss chart (streamed frames leave it
-        out: the page appends each frame's losses itself)."""
-        with self.lock:
-            out: dict[str, Any] = {"epoch": self.epoch, "edits": [asdict(e) for e in self.edits]}
-            if curve:
-                out["curve"] = [[e, frames.finite(a), frames.finite(b)] for e, a, b in self.curve[-500:]]
-            return out
+    def state(self, *, curve: bool = True, snap: Snapshot | None = None) -> dict[str, Any]:
+        """What the URL holds besides the config: the epoch and the hand-set weights of ``snap`` (default:
+        the last published); with ``curve`` the last 500 (epoch, train loss, test loss) points for the
+        loss chart (frames while playing leave it out: the page appends each frame's losses itself)."""
+        snap = snap or self.snapshot()
+        out: dict[str, Any] = {"epoch": snap.epoch, "edits": [asdict(e) for e in snap.edits]}
+        if curve:
+            with self.lock:
+                points = self.curve[-500:]
+            out["curve"] = [[e, frames.finite(a), frames.finite(b)] for e, a, b in points]
+        return out
 
     # -- save as run -----------------------------------------------------------------------------------
 

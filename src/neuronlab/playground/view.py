@@ -15,15 +15,16 @@ import numpy as np
 from neuronlab.playground import frames
 
 if TYPE_CHECKING:
-    from neuronlab.playground.session import Session
+    from neuronlab.playground.session import Session, Snapshot
 
 MAX_WEIGHTS_SHOWN = 5_000  # frames carry the weights while the net is small enough to draw its links
 
 
-def frame(session: Session) -> dict[str, Any]:
-    """Everything that changes while training: losses, live metrics, heatmaps, weights."""
-    with session.lock, np.errstate(all="ignore"):  # a diverged net's inf/NaN are drawn grey, not warned about
-        layers = session._layers()
+def frame(session: Session, snap: Snapshot) -> dict[str, Any]:
+    """Everything that changes while training, from one snapshot (so it never waits for training):
+    losses, live metrics, heatmaps, weights."""
+    with np.errstate(all="ignore"):  # a diverged net's inf/NaN are drawn grey, not warned about
+        layers = snap.layers
         act = session.config.activation
         task = session.task
         metrics, split_logits = {}, []
@@ -32,21 +33,21 @@ def frame(session: Session) -> dict[str, Any]:
             split_logits.append(logits)
             labels = frames.predict(session.kind, session._outputs(logits))
             metrics[split] = frames.live_metrics(session.kind, y, labels, session.n_classes)
-        train_loss, test_loss = session._log_curve(*split_logits)
+        train_loss, test_loss = session._log_curve(snap.epoch, snap.generation, *split_logits)
         _, logits = frames.forward(layers, act, session._grid_Z)
         hidden, _ = frames.forward(layers, act, session._neuron_Z)
         n_weights = sum(W.size for W, _ in layers)
         return {
-            "epoch": session.epoch,
+            "epoch": snap.epoch,
             "train_loss": frames.finite(train_loss),
             "test_loss": frames.finite(test_loss),
             "metrics": metrics,
             "boundary": _boundary(session, logits),
             "neurons": [_neurons(h) for h in hidden],
-            "weights": None if n_weights > MAX_WEIGHTS_SHOWN or session.error else [
+            "weights": None if n_weights > MAX_WEIGHTS_SHOWN or snap.error else [
                 {"W": np.round(W, 4).tolist(), "b": None if b is None else np.round(b, 4).tolist()}
                 for W, b in layers],
-            "error": session.error,
+            "error": snap.error,
         }
 
 

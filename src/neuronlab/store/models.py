@@ -95,3 +95,33 @@ class Artifact(Base):
     name: Mapped[str] = mapped_column(String(200))
     media_type: Mapped[str] = mapped_column(String(100))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SharedSession(Base):
+    """A playground or neuron session's replayable state, so any worker process can rebuild it.
+
+    ``state`` is what the page's URL carries besides ``config`` (epoch and hand-set weights, or the
+    neuron's step count); ``version`` counts its changes, so a worker holding an older copy in memory
+    knows to rebuild it with one indexed read.
+    """
+
+    __tablename__ = "shared_sessions"
+    __table_args__ = (Index("ix_shared_sessions_updated", "updated_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int]
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SharedTable(Base):
+    """An uploaded CSV table by its content key (``csv:<key>`` in a config), for every worker process."""
+
+    __tablename__ = "shared_tables"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    target: Mapped[str] = mapped_column(String(200))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,5 +1,10 @@
 """The lab's FastAPI app: ``create_app(db_url)`` wires the store, the sessions, pages and API together.
 
+Several processes may serve one store (``neuronlab lab --workers N``, :mod:`neuronlab.web.server`): the
+sessions live in the store, each process keeps copies (:mod:`neuronlab.web.shared`).  With
+``allowed_hosts`` the app answers only requests naming the address served (:mod:`neuronlab.web.hosts`);
+``serve`` always passes them, an in-process app (tests, notebooks) may leave them out.
+
 Errors a user can act on never become a 500: a :class:`~neuronlab.errors.NeuronlabError` from the
 library is a 400 with its one-line message, a malformed request a 422 whose ``detail`` is one line
 naming the field, an oversized body a 413.  Every error body is JSON ``{"detail": "..."}``.
@@ -10,6 +15,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +29,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neuronlab.errors import NeuronlabError
 from neuronlab.store import RunStore
-from neuronlab.store.engine import describe
+from neuronlab.store.sessions import SessionStates
 from neuronlab.web.deps import LabState
+from neuronlab.web.hosts import HostCheck
+from neuronlab.web.middleware import ClientGone, WorkerHeader
 from neuronlab.web.routes import pages, playground, runs
 
 HERE = Path(__file__).parent
@@ -76,8 +84,10 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
-def create_app(db_url: str | os.PathLike[str] | None = None, *, store: RunStore | None = None) -> FastAPI:
-    """The lab on the store at ``db_url`` (see :func:`neuronlab.store.resolve_url`), or on ``store``."""
+def create_app(db_url: str | os.PathLike[str] | None = None, *, store: RunStore | None = None,
+               allowed_hosts: Sequence[str] | None = None) -> FastAPI:
+    """The lab on the store at ``db_url`` (see :func:`neuronlab.store.resolve_url`), or on ``store``;
+    with ``allowed_hosts`` (see :func:`neuronlab.web.hosts.allowed_hosts`) only those Host values."""
     import torch
 
     torch.set_num_threads(1)  # tiny nets, many students: one intra-op thread per training call is fastest
@@ -87,7 +97,8 @@ def create_app(db_url: str | os.PathLike[str] | None = None, *, store: RunStore 
                   description="Playground, single-neuron step-through, run browser and class scoreboard.")
     app.state.store = store if store is not None else RunStore(db_url)
     app.state.db_url = app.state.store.url
-    app.state.lab = LabState()
+    app.state.states = SessionStates(app.state.db_url)  # the sessions every worker process shares
+    app.state.lab = LabState.on(app.state.states)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.scoreboard = False  # the scoreboard's entry page (a path), when its router is installed
 
@@ -104,6 +115,11 @@ def create_app(db_url: str | os.PathLike[str] | None = None, *, store: RunStore 
         errors: list[dict[str, Any]] = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         return JSONResponse({"detail": _one_line(exc), "errors": errors}, status_code=422)
 
+    @app.get("/api/health", tags=["lab"])
+    def health() -> dict[str, Any]:
+        """Is this worker process up (and which one is it)."""
+        return {"status": "ok", "pid": os.getpid()}
+
     app.include_router(runs.router)
     app.include_router(playground.router)
     # The scoreboard is an optional part: the lab works without it.  A scoreboard that is there but
@@ -115,14 +131,10 @@ def create_app(db_url: str | os.PathLike[str] | None = None, *, store: RunStore 
         app.state.scoreboard = next((p for p in ("/scoreboard", "/class/join") if p in paths), False)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(ClientGone)
+    app.add_middleware(WorkerHeader)
+    if allowed_hosts is not None:
+        app.add_middleware(HostCheck, allowed=allowed_hosts)  # added last: the outermost, checked first
+
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
-
-
-def serve(*, host: str = "127.0.0.1", port: int = 8000, db: str | None = None) -> None:
-    """Run the lab with uvicorn until interrupted; prints the URL to open."""
-    import uvicorn
-
-    app = create_app(db)
-    print(f"neuronlab lab on http://{host}:{port}/  (store: {describe(app.state.db_url)}; Ctrl+C stops)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,28 +1,46 @@
-"""What route functions receive: the store and the lab's in-memory sessions, as ``Annotated`` aliases.
+"""What route functions receive: the store and the lab's sessions, as ``Annotated`` aliases.
 
 Both live on ``app.state`` (set by :func:`neuronlab.web.app.create_app`): ``app.state.store`` is the
 :class:`~neuronlab.store.RunStore`, ``app.state.db_url`` its resolved URL (the scoreboard opens its own
 engine from it), ``app.state.lab`` the :class:`LabState`.
+
+A session is shared by every worker process through the store (see :mod:`neuronlab.web.shared`).
+``SessionDep`` and ``StepperDep`` hand a route the session at its newest version and store whatever the
+route changed in it *before the response leaves* (a dependency with ``scope="function"``), so the
+student's next request finds it on any worker; a stream's changes are stored when the stream ends (the
+request-scoped dependency beneath).  A route therefore never saves a session itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Annotated
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
-from neuronlab.playground import Datasets, NeuronStepper, Registry, Session
+from neuronlab.playground import NeuronStepper, Session
 from neuronlab.store import RunStore
+from neuronlab.store.sessions import SessionStates
+from neuronlab.web.shared import Copy, SharedDatasets, SharedSessions, neuron_kind, playground_kind
+
+CONFLICT = ("this session was changed by another request meanwhile (another tab, or the same tab on another "
+            "server process); reload the page to continue from its newest state")
 
 
 @dataclass
 class LabState:
-    """The running playgrounds, neuron step-throughs and uploaded tables of this server process."""
+    """The running playgrounds, neuron step-throughs and uploaded tables, shared through the store."""
 
-    sessions: Registry[Session] = field(default_factory=lambda: Registry(capacity=500))
-    neurons: Registry[NeuronStepper] = field(default_factory=lambda: Registry(capacity=500))
-    datasets: Datasets = field(default_factory=Datasets)
+    sessions: SharedSessions[Session]
+    neurons: SharedSessions[NeuronStepper]
+    datasets: SharedDatasets
+
+    @classmethod
+    def on(cls, states: SessionStates, *, capacity: int = 500) -> LabState:
+        datasets = SharedDatasets(states)
+        return cls(SharedSessions(states, playground_kind(datasets), capacity=capacity),
+                   SharedSessions(states, neuron_kind(datasets), capacity=capacity), datasets)
 
 
 def get_store(request: Request) -> RunStore:
@@ -39,21 +57,43 @@ StoreDep = Annotated[RunStore, Depends(get_store)]
 LabDep = Annotated[LabState, Depends(get_lab)]
 
 
-def get_session(sid: str, lab: LabDep) -> Session:
-    session = lab.sessions.get(sid)
-    if session is None:
-        raise HTTPException(404, f"no playground session {sid!r} (it expired or the server restarted); "
+def _checked_out(shared: SharedSessions[Any], sid: str, what: str) -> Iterator[Copy[Any]]:
+    copy = shared.checkout(sid)
+    if copy is None:
+        raise HTTPException(404, f"no {what} session {sid!r} (it expired or was deleted); "
                                  "reload the page to start a new one")
-    return session
+    try:
+        yield copy
+    finally:
+        shared.sync(sid, copy)  # after the response (a stream: after its last frame); a conflict drops the copy
 
 
-def get_stepper(nid: str, lab: LabDep) -> NeuronStepper:
-    stepper = lab.neurons.get(nid)
-    if stepper is None:
-        raise HTTPException(404, f"no neuron session {nid!r} (it expired or the server restarted); "
-                                 "reload the page to start a new one")
-    return stepper
+def _synced(shared: SharedSessions[Any], sid: str, copy: Copy[Any], request: Request) -> Iterator[Any]:
+    try:
+        yield copy.item
+    finally:
+        stored = shared.sync(sid, copy)
+    if not stored and request.method != "GET":  # a GET changes nothing but a stream, whose client is gone
+        raise HTTPException(409, CONFLICT)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
-StepperDep = Annotated[NeuronStepper, Depends(get_stepper)]
+def session_copy(sid: str, lab: LabDep) -> Iterator[Copy[Session]]:
+    yield from _checked_out(lab.sessions, sid, "playground")
+
+
+def get_session(sid: str, lab: LabDep, copy: Annotated[Copy[Session], Depends(session_copy)],
+                request: Request) -> Iterator[Session]:
+    yield from _synced(lab.sessions, sid, copy, request)
+
+
+def stepper_copy(nid: str, lab: LabDep) -> Iterator[Copy[NeuronStepper]]:
+    yield from _checked_out(lab.neurons, nid, "neuron")
+
+
+def get_stepper(nid: str, lab: LabDep, copy: Annotated[Copy[NeuronStepper], Depends(stepper_copy)],
+                request: Request) -> Iterator[NeuronStepper]:
+    yield from _synced(lab.neurons, nid, copy, request)
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+StepperDep = Annotated[NeuronStepper, Depends(get_stepper, scope="function")]

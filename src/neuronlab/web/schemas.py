@@ -43,8 +43,12 @@ class PlaygroundIn(BaseModel):
 
 
 class StepIn(BaseModel):
+    """Epochs to train (the compute budget may refuse fewer: it names the most it allows); ``curve``
+    false leaves the loss curve out of the answer (the page's play loop draws each frame's losses)."""
+
     model_config = _STRICT
     epochs: int = Field(default=1, ge=1, le=1000)
+    curve: bool = True
 
 
 class CsvIn(BaseModel):
@@ -81,6 +85,7 @@ class SessionOut(BaseModel):
 class FrameOut(BaseModel):
     state: dict[str, Any]
     frame: dict[str, Any]
+    stopped: str | None = None  # why a step trained fewer epochs than asked (time limit, shutdown, divergence …)
 
 
 class NeuronOut(BaseModel):

@@ -1,4 +1,5 @@
-// The playground page: controls ⇄ URL ⇄ server session; frames streamed by Server-Sent Events.
+// The playground page: controls ⇄ URL ⇄ server session; while playing, the page pulls the next frame
+// once it has drawn the last (so a slow tab never falls behind and a hidden one stops asking).
 import { api, fmt } from "./api.js";
 import { boundaryColour, bytes, diverging, drawCurve, drawPoints, lineChart, paintGrid, scaler } from "./draw.js";
 
@@ -77,7 +78,7 @@ function saveUrl() { history.replaceState(null, "", urlOf()); }
 
 // --- session ---------------------------------------------------------------------------------------
 async function start(epoch = 0, edits = []) {
-  pause();
+  await pause();
   setError("");
   const v = readControls();
   lab.busy = true;
@@ -234,7 +235,7 @@ async function editWeight(layer, row, col) {
 }
 
 async function setWeight(layer, row, col, value) {
-  pause();
+  await pause();
   try {
     const out = await api("POST", `/api/playground/${lab.session}/weights`, { layer, row, col, value });
     show(out.frame, out.state);
@@ -243,29 +244,50 @@ async function setWeight(layer, row, col, value) {
 }
 
 // --- play / pause / step / reset -------------------------------------------------------------------
+const FPS = 20; // frames a second at most
+const painted = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// One request in flight at a time: ask for a frame (a step without the loss curve), draw it, wait for the
+// browser to paint (a hidden tab never paints, so it stops asking), then ask for the next.
 function play() {
   if (!lab.session || lab.source) return;
-  const epf = Number($("#epf").value) || 1;
-  const source = new EventSource(`/api/playground/${lab.session}/stream?epochs_per_frame=${epf}&fps=20`);
-  lab.source = source;
+  const loop = { stopped: false, done: null }, session = lab.session;
+  lab.source = loop;
   $("#play").textContent = "Pause";
-  source.addEventListener("frame", (ev) => {
-    const out = JSON.parse(ev.data);
-    show(out.frame, out.state);
-    if (Date.now() - lab.urlTimer > 1000) { lab.urlTimer = Date.now(); saveUrl(); }
-  });
-  source.addEventListener("end", () => pause());
-  source.onerror = () => { if (lab.source === source) { pause(); } };
+  loop.done = (async () => {
+    while (!loop.stopped && lab.session === session) {
+      const started = performance.now();
+      let out;
+      try {
+        out = await api("POST", `/api/playground/${session}/step`, { epochs: Number($("#epf").value) || 1, curve: false });
+      } catch (err) {
+        if (!loop.stopped) { setError(err.message); pause(); }
+        break;
+      }
+      if (lab.session !== session) break;
+      show(out.frame, out.state); // even after a pause: the server trained it, the URL must say so
+      if (out.stopped && !out.frame.error) { setError(out.stopped); pause(); }
+      if (loop.stopped) break;
+      if (Date.now() - lab.urlTimer > 1000) { lab.urlTimer = Date.now(); saveUrl(); }
+      await painted();
+      await sleep(1000 / FPS - (performance.now() - started));
+    }
+  })();
 }
 
+// Stop playing; resolves once the frame in flight (if any) has arrived, so the next request finds the
+// session free.
 function pause() {
-  if (lab.source) { lab.source.close(); lab.source = null; }
+  const loop = lab.source;
+  if (loop) { loop.stopped = true; lab.source = null; }
   $("#play").textContent = "Play";
   if (lab.session) saveUrl();
+  return loop ? loop.done : Promise.resolve();
 }
 
 async function post(path, body) {
-  pause();
+  await pause();
   try {
     const out = await api("POST", `/api/playground/${lab.session}/${path}`, body);
     if (path === "reset") lab.curve = [];
@@ -275,7 +297,7 @@ async function post(path, body) {
 }
 
 async function save() {
-  pause();
+  await pause();
   try {
     const out = await api("POST", `/api/playground/${lab.session}/save`);
     $("#saved").innerHTML = `saved as <a href="${out.url}">run ${out.run_id}</a>`;
@@ -284,7 +306,7 @@ async function save() {
 
 // Submit: fetch the class task's test inputs, predict them with this session, send them to the scoreboard.
 async function submit() {
-  pause();
+  await pause();
   const out = $("#submitted"), taskId = Number($("#class-task").value);
   out.textContent = "";
   const token = localStorage.getItem("neuronlab-student-token");
