@@ -147,3 +147,91 @@ def test_train_with_db_records_a_one_off_run(tmp_path: Path) -> None:
     assert code == 2, out
     diverged = RunStore(db).list_runs(status="diverged")
     assert len(diverged) == 1 and diverged[0].diverged_epoch is not None
+
+
+# -- limits and small holes (issue 11) --------------------------------------------------------------
+
+GRID_TOML = "\n".join(['name = "g"', "[task]", 'name = "and"', "[model]", 'kind = "neuron"', "[sweep.grid]",
+                       *(f'"train.{key}" = [{", ".join(str(v) for v in range(1, 101))}]'
+                         for key in ("max_epochs", "n_iter_no_change", "batch_size")),
+                       f'"train.eta" = [{", ".join(str(v / 1000) for v in range(1, 101))}]']) + "\n"
+RANDOM_TOML = ('name = "r"\n[task]\nname = "and"\n[model]\nkind = "neuron"\n[sweep.random]\ncount = 1000000000\n'
+               '"train.eta" = { dist = "log-uniform", low = 0.001, high = 1.0 }\n')
+CLI_ATTACKS = {
+    "hidden 10^9": (["train", "moons", "--hidden", "1000000000"], "NEURONLAB_MAX_WIDTH"),
+    "n_samples 2e9": (["train", "moons", "-p", "n_samples=2000000000"], "NEURONLAB_MAX_SAMPLES"),
+    "grid of 10^8": (["sweep", "{dir}/grid.toml"], "NEURONLAB_MAX_RUNS"),
+    "random count 10^9": (["sweep", "{dir}/random.toml"], "NEURONLAB_MAX_RUNS"),
+}
+
+
+def _cap_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+
+
+@pytest.mark.parametrize("attack", list(CLI_ATTACKS))
+def test_the_hostile_sizes_exit_2_with_one_line_under_a_memory_cap(attack: str, tmp_path: Path) -> None:
+    """Each grew past 3 GB with no message.  Run as a real process with 2 GB of address space: without
+    the limit it would die of MemoryError (exit 1, traceback), not print one line and exit 2."""
+    (tmp_path / "grid.toml").write_text(GRID_TOML)
+    (tmp_path / "random.toml").write_text(RANDOM_TOML)
+    args, env_var = CLI_ATTACKS[attack]
+    cmd = [sys.executable, "-m", "neuronlab", *(a.format(dir=tmp_path) for a in args), "--db", str(tmp_path / "r.db")]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, preexec_fn=_cap_memory, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert "over the limit of" in lines[0] and env_var in lines[0] and "Traceback" not in done.stderr
+    assert not (tmp_path / "r.db").exists()  # refused before the store was even opened
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["study", "hall-petch", "--folds", "1000000"], "--folds 1,000,000, over the limit of 100 folds"),
+    (["train", "moons", "--epochs", "1000000000"], "train.max_epochs = 1,000,000,000"),
+    (["train", "moons", "--batch-size", "1000000000"], "train.batch_size = 1,000,000,000"),
+    (["train", "moons", "--hidden", "4096,4096,4096"], "33,579,009 weights"),
+    (["train", "moons", "-p", "noise=1e308"], "noise must be between"),
+    (["sweep", "{spec}", "--jobs", "1000000"], "--jobs 1,000,000, over the limit of"),
+    (["sweep", "{spec}", "--executor", "dask", "--workers", "1000000"], "--workers 1,000,000, over the limit of"),
+])
+def test_other_sizes_from_the_command_line_exit_2_with_the_limit(args: list[str], words: str, tmp_path: Path) -> None:
+    spec = tmp_path / "s.toml"
+    spec.write_text('name = "s"\n[task]\nname = "and"\n[model]\nkind = "neuron"\n')
+    result = CliRunner().invoke(app, [a.format(spec=spec) for a in args])
+    assert result.exit_code == 2, result.output
+    assert words in result.output and "Traceback" not in result.output, result.output
+    assert result.output.count("error:") == 1
+
+
+def test_a_csv_that_overflows_exits_2_with_one_line(tmp_path: Path) -> None:
+    """Values near 1e308 made the scaler's variance overflow: a scikit-learn traceback, exit 1."""
+    rng = np.random.default_rng(0)
+    csv = tmp_path / "big.csv"
+    csv.write_text("x1,x2,y\n" + "".join(f"{rng.random() * 1e308},{rng.random()},{i % 2}\n" for i in range(60)))
+    result = CliRunner().invoke(app, ["train", str(csv), "--target", "y", "--epochs", "5"])
+    assert result.exit_code == 2, result.output
+    assert "column 'x1' has a value too large" in result.output and "Traceback" not in result.output
+
+
+def test_a_one_class_csv_names_the_class_plainly(tmp_path: Path) -> None:
+    csv = tmp_path / "one.csv"
+    csv.write_text("x1,x2,y\n" + "".join(f"{i},{i % 3},1\n" for i in range(30)))
+    result = CliRunner().invoke(app, ["train", str(csv), "--target", "y"])
+    assert result.exit_code == 2, result.output
+    assert "single class (1)" in " ".join(result.output.split()) and "np.int64" not in result.output
+
+
+@pytest.mark.parametrize("db", ["::::", "runs", "no-such-folder/runs.db"])
+def test_db_text_that_is_not_a_store_exits_2_and_creates_nothing(db: str, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--db '::::'` used to create a new empty store in the current folder and exit 0."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["runs", "list", "--db", db])
+    assert result.exit_code == 2, result.output
+    assert f"cannot use the store {db!r}" in result.output and result.output.count("error:") == 1
+    assert list(tmp_path.iterdir()) == []
+    created = CliRunner().invoke(app, ["runs", "list", "--db", "runs.db"])  # the documented form still works
+    assert created.exit_code == 0, created.output
+    assert (tmp_path / "runs.db").is_file()

@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from neuronlab import limits
 from neuronlab.cli_class import register as register_class_commands
 from neuronlab.cli_common import console, friendly, print_json
 from neuronlab.cli_common import fmt as _fmt
@@ -214,6 +215,8 @@ def study_hall_petch(
     """
     from neuronlab.studies.hall_petch import run_hall_petch_study
 
+    limits.FOLDS.check(folds, "--folds {}")
+    limits.EPOCHS.check(epochs, "--epochs {}")
     study = run_hall_petch_study(seed=seed, n_splits=folds, max_epochs=epochs, task_params=_parse_params(param or []))
     if as_json:
         print_json(study.to_dict())

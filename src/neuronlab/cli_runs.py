@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from neuronlab import limits
 from neuronlab.cli_common import console, fmt, friendly, print_json
 
 DbOption = Annotated[
@@ -77,6 +78,9 @@ def sweep_cmd(
     from neuronlab.experiments.spec import load_spec
 
     check_executor(executor)
+    limits.PROCESSES.check(jobs, "--jobs {}")
+    if workers is not None:
+        limits.PROCESSES.check(workers, "--workers {}")
     loaded = load_spec(spec)
     store = _store(db)
     total = len(expand(loaded))

@@ -356,3 +356,57 @@ def test_stored_specs_can_be_read_without_their_data() -> None:
         ExperimentSpec.model_validate(data)
     spec = ExperimentSpec.model_validate(data, context={"check_task": False})
     assert spec.task.csv == "/gone/data.csv"
+
+
+# -- limits (issue 11): every size in a spec is bounded before anything is expanded or built --------
+
+LIMIT_ATTACKS = {
+    "width": ('[model]\nhidden = [1000000000]\n', "model.hidden has a layer of 1,000,000,000 units",
+              "NEURONLAB_MAX_WIDTH"),
+    "depth": ('[model]\nhidden = [' + ", ".join(["2"] * 33) + ']\n', "model.hidden has 33 layers",
+              "NEURONLAB_MAX_DEPTH"),
+    "weights": ('[model]\nhidden = [4096, 4096, 4096]\n', "has 33,579,009 weights", "NEURONLAB_MAX_PARAMETERS"),
+    "neurons": ('[model]\nkind = "neuron"\nn_neurons = 1000000000\n', "model.n_neurons = 1,000,000,000",
+                "NEURONLAB_MAX_WIDTH"),
+    "epochs": ('[train]\nmax_epochs = 1000000000\n', "train.max_epochs = 1,000,000,000", "NEURONLAB_MAX_EPOCHS"),
+    "batch": ('[train]\nbatch_size = 1000000000\n', "train.batch_size = 1,000,000,000", "NEURONLAB_MAX_SAMPLES"),
+    "folds": ('[evaluate]\nmethod = "cv"\nn_splits = 1000000\n', "evaluate.n_splits = 1,000,000",
+              "NEURONLAB_MAX_FOLDS"),
+    "samples": ('', "n_samples = 2,000,000,000", "NEURONLAB_MAX_SAMPLES"),
+    "seeds": ('', "seeds has 100,001 seeds", "NEURONLAB_MAX_RUNS"),
+    "random count": ('[sweep.random]\ncount = 1000000000\n"train.eta" = { dist = "uniform", low = 0.1, high = 1.0 }\n',
+                     "sweep.random.count = 1,000,000,000", "NEURONLAB_MAX_RUNS"),
+    "grid": ('[sweep.grid]\n' + "".join(f'"train.{k}" = [{", ".join(map(str, range(1, 101)))}]\n'
+                                          for k in ("max_epochs", "n_iter_no_change", "batch_size")),
+             "the sweep has 1,000,000 runs", "NEURONLAB_MAX_RUNS"),
+    "grid x seeds": ('[sweep.grid]\n"train.max_epochs" = [' + ", ".join(map(str, range(1, 1001))) + ']\n',
+                     "the sweep has 101,000 runs", "NEURONLAB_MAX_RUNS"),
+}
+
+
+@pytest.mark.parametrize("attack", list(LIMIT_ATTACKS))
+def test_each_size_in_a_spec_is_refused_with_its_limit(attack: str) -> None:
+    body, words, env = LIMIT_ATTACKS[attack]
+    task = 'name = "moons"' + ("\nparams = { n_samples = 2000000000 }" if attack == "samples" else "")
+    seeds = {"seeds": "seeds = [" + ", ".join(map(str, range(100_001))) + "]\n",
+             "grid x seeds": "seeds = [" + ", ".join(map(str, range(101))) + "]\n"}.get(attack, "")
+    text = f'name = "x"\n{seeds}[task]\n{task}\n{body}'
+    with pytest.raises(SpecError) as info:
+        loads_spec(text, source="attack.toml")
+    message = str(info.value)
+    assert "\n" not in message and message.startswith("attack.toml: ")
+    assert words in message and env in message and "over the limit of" in message, message
+
+
+def test_a_model_too_big_for_its_task_is_refused_by_the_task_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Weights and a batch's activations depend on the task's features, classes and rows: the dry-run
+    task supplies them.  A Gaussian process's n × n kernel has a limit of its own."""
+    spec = 'name = "x"\n[task]\nname = "digits"\n[model]\nhidden = [2000]\n'
+    assert loads_spec(spec)  # 1,437 rows × (64 + 2,000 + 10) units: within the limit
+    monkeypatch.setenv("NEURONLAB_MAX_ACTIVATIONS", "1000000")
+    with pytest.raises(SpecError, match="a batch of the model on task 'digits' holds 2,980,338 values"):
+        loads_spec(spec)
+    assert loads_spec(spec + "[train]\nbatch_size = 400\n")  # mini-batches fit
+    monkeypatch.setenv("NEURONLAB_MAX_GP_SAMPLES", "1000")
+    with pytest.raises(SpecError, match=r"model\.kind = 'gp' on 1,437 rows of task 'digits'"):
+        loads_spec('name = "x"\n[task]\nname = "digits"\n[model]\nkind = "gp"\n')

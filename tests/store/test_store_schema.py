@@ -113,7 +113,32 @@ def test_resolve_url_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert resolve_url(None) == "postgresql+psycopg://me@db.example/runs"
     assert resolve_url(tmp_path / "mine.db") == f"sqlite:///{tmp_path}/mine.db"  # explicit wins
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "rel").mkdir()
     assert resolve_url("rel/runs.db") == f"sqlite:///{tmp_path}/rel/runs.db"
+
+
+@pytest.mark.parametrize("raw", ["::::", "runs", "postgresql:/me@db/runs", "missing-folder/runs.db", "."])
+def test_text_that_is_no_store_is_refused_not_created(raw: str, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    """'::::' (or a URL missing a slash) used to become a new empty SQLite file in the current folder,
+    silently; a bare argument must be an existing file or a new *.db/*.sqlite in an existing folder."""
+    monkeypatch.chdir(tmp_path)
+    for source in ("argument", "environment"):
+        monkeypatch.setenv("NEURONLAB_DB", raw if source == "environment" else "")
+        with pytest.raises(StoreError) as info:
+            RunStore(raw if source == "argument" else None)
+        message = str(info.value)
+        assert "\n" not in message and repr(raw) in message
+    assert list(tmp_path.iterdir()) == []  # nothing created
+
+
+def test_new_sqlite_files_and_existing_stores_still_open(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("runs.db", "runs.sqlite", "RUNS.SQLITE3"):
+        RunStore(name).close()
+        assert (tmp_path / name).is_file()
+    (tmp_path / "runs.db").rename(tmp_path / "store-without-suffix")
+    assert RunStore("store-without-suffix").list_runs() == []  # an existing file, whatever its name
 
 
 def test_default_store_is_created_under_neuronlab_home(monkeypatch: pytest.MonkeyPatch,

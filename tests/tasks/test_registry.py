@@ -174,3 +174,32 @@ def test_loaders_are_keyword_only_with_defaults() -> None:
     for name, entry in _REGISTRY.items():
         for p in inspect.signature(entry.loader).parameters.values():
             assert p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is not inspect.Parameter.empty, name
+
+
+# -- limits (issue 11): sizes and magnitudes refused before anything is drawn ----------------------
+
+SIZED = [name for name in ALL if "n_samples" in task_params(name) and task_params(name)["n_samples"] is not None]
+
+
+@pytest.mark.parametrize("name", [*SIZED, "hall_petch"])
+def test_n_samples_over_the_limit_is_refused_at_once(name: str) -> None:
+    """n_samples = 2e9 grew past 3 GB with no message; now every generator refuses it with the limit."""
+    from neuronlab.limits import SAMPLES, LimitError
+
+    params = {"n_specimens": 2_000_000, "crops_per_specimen": 1_000} if name == "hall_petch" else {
+        "n_samples": 2_000_000_000}
+    with pytest.raises(LimitError) as info:
+        load_task(name, **params)
+    message = str(info.value)
+    assert "\n" not in message and f"task {name!r}" in message
+    assert "2,000,000,000" in message and f"{SAMPLES.value():,}" in message and SAMPLES.env in message
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if any(p in task_params(n) for p in ("noise", "separation"))])
+def test_task_parameters_too_large_to_compute_with_are_refused(name: str) -> None:
+    """noise = 1e308 overflowed inside the generators (OverflowError) or the scaler (NaN)."""
+    key = "noise" if "noise" in task_params(name) else "separation"
+    with pytest.raises(TaskError, match=rf"{key} must be between .* got 1e\+308") as info:
+        load_task(name, **{key: 1e308})
+    assert "\n" not in str(info.value)
+    load_task(name, **{key: 1e6} if key == "separation" else {key: 3.0})  # large but sane still loads

@@ -163,3 +163,63 @@ def test_a_kind_that_does_not_fit_the_target(tmp_path: Path) -> None:
 def test_data_errors_are_value_errors_for_callers_that_catch_those(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not found"):
         load_csv(tmp_path / "missing.csv", target="y")
+
+
+# -- limits and overflow (issue 11) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("cell", "row"), [("1e308", 3), ("-2.5e200", 3)])
+def test_values_whose_squares_overflow_are_one_line_not_a_traceback(tmp_path: Path, cell: str, row: int) -> None:
+    """1e308 passed every check, then the scaler's variance overflowed to NaN deep in scikit-learn."""
+    lines = table().splitlines()
+    lines[row] = f"{cell},0.5,1,cat"
+    refuse(write(tmp_path, "\n".join(lines)), "column 'a'", f"row {row}", "too large")
+    regression = "\n".join(["a,b,y", *(f"{i},{i % 3},{'1e308' if i == 4 else i}" for i in range(30))])
+    refuse(write(tmp_path, regression, "reg.csv"), "column 'y'", "row 5", "too large", target="y")
+
+
+def test_a_value_beyond_float64_is_named_as_infinite(tmp_path: Path) -> None:
+    lines = table().splitlines()
+    lines[2] = "1e309,0.5,1,cat"
+    refuse(write(tmp_path, "\n".join(lines)), "column 'a'", "infinite", "row 2")
+
+
+def test_a_single_numeric_class_is_printed_as_written(tmp_path: Path) -> None:
+    text = "\n".join(["a,label", *(f"{i},1" for i in range(20))])
+    msg = refuse(write(tmp_path, text), "single class (1)")
+    assert "np." not in msg
+
+
+@pytest.mark.parametrize(("env", "bound", "words"), [
+    ("NEURONLAB_MAX_SAMPLES", 29, ("more than 29 rows", "NEURONLAB_MAX_SAMPLES")),
+    ("NEURONLAB_MAX_FEATURES", 3, ("has 4 columns", "NEURONLAB_MAX_FEATURES")),
+    ("NEURONLAB_MAX_DATA_VALUES", 100, ("more than 100 values", "NEURONLAB_MAX_DATA_VALUES")),
+    ("NEURONLAB_MAX_CLASSES", 1, ("has 2 classes", "NEURONLAB_MAX_CLASSES")),
+    ("NEURONLAB_MAX_CSV_MEGABYTES", 1, ("is 2 MB", "NEURONLAB_MAX_CSV_MEGABYTES")),
+], ids=["rows", "columns", "values", "classes", "file size"])
+def test_each_csv_limit_is_refused_with_how_to_raise_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: str,
+                                                        bound: int, words: tuple[str, ...]) -> None:
+    from neuronlab.limits import LimitError
+
+    text = table(n=30)
+    if env.endswith("MEGABYTES"):
+        text += "#" * 1_500_000  # a trailing comment-like blob: size is checked before parsing
+    path = write(tmp_path, text)
+    monkeypatch.setenv(env, str(bound))
+    with pytest.raises(LimitError) as err:
+        load_csv(path, target="label")
+    assert "\n" not in str(err.value) and all(w in str(err.value) for w in words), str(err.value)
+    monkeypatch.delenv(env)
+    if not env.endswith("MEGABYTES"):
+        assert load_csv(path, target="label").n_samples == 30
+
+
+def test_rows_are_read_only_up_to_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file with more rows than allowed is refused after reading limit + 1 rows, not all of them: the
+    rest may be garbage that would not even parse."""
+    from neuronlab.limits import LimitError
+
+    path = write(tmp_path, table(n=30) + "not,a,csv,row,with,too,many,fields\n" * 10)
+    monkeypatch.setenv("NEURONLAB_MAX_SAMPLES", "20")
+    with pytest.raises(LimitError, match="more than 20 rows"):
+        load_csv(path, target="label")

@@ -18,10 +18,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, TypeVar
 
 import tomli_w
 from pydantic import (
@@ -34,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from neuronlab import limits
 from neuronlab.errors import DataError, NeuronlabError, TaskError, valid_names
 from neuronlab.experiments import sweep as sweeps
 from neuronlab.nn.activations import ACTIVATIONS
@@ -123,6 +125,19 @@ class ModelSpec(BaseModel):
             raise ValueError(f"must be one of {valid_names(ACTIVATIONS)}, got {v!r}")
         return v
 
+    @field_validator("hidden")
+    @classmethod
+    def _bounded_hidden(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        limits.DEPTH.check(len(v), "has {} layers")
+        for width in v:
+            limits.WIDTH.check(width, "has a layer of {} units")
+        return v
+
+    @field_validator("n_neurons")
+    @classmethod
+    def _bounded_neurons(cls, v: int) -> int:
+        return limits.WIDTH.check(v, "= {}")
+
 
 class TrainSpec(BaseModel):
     """How it learns (neural models only; linear models and GPs ignore this table)."""
@@ -138,6 +153,16 @@ class TrainSpec(BaseModel):
     n_iter_no_change: int = Field(default=30, ge=1)  # epochs without validation gain before stopping
     validation_fraction: float = Field(default=0.1, gt=0, lt=1)  # of the training split, for early stopping
 
+    @field_validator("max_epochs")
+    @classmethod
+    def _bounded_epochs(cls, v: int) -> int:
+        return limits.EPOCHS.check(v, "= {}")
+
+    @field_validator("batch_size")
+    @classmethod
+    def _bounded_batch(cls, v: int) -> int:
+        return limits.SAMPLES.check(v, "= {}")
+
 
 class EvaluateSpec(BaseModel):
     """How well it learned: one holdout split, or cross-validation on train + val."""
@@ -147,6 +172,11 @@ class EvaluateSpec(BaseModel):
     method: Literal["holdout", "cv"] = "holdout"
     cv: Literal["kfold", "group"] = "kfold"  # group: whole specimens per fold (needs a task with groups)
     n_splits: int = Field(default=5, ge=2)
+
+    @field_validator("n_splits")
+    @classmethod
+    def _bounded_folds(cls, v: int) -> int:
+        return limits.FOLDS.check(v, "= {}")
 
 
 class ExperimentSpec(BaseModel):
@@ -165,8 +195,9 @@ class ExperimentSpec(BaseModel):
     @field_validator("seeds")
     @classmethod
     def _distinct_seeds(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        limits.RUNS.check(len(v), "has {} seeds")
         if len(set(v)) != len(v):
-            raise ValueError(f"must be distinct, got {list(v)}")
+            raise ValueError(f"must be distinct, got {_short(list(v))}")
         return v
 
     @model_validator(mode="after")
@@ -175,7 +206,8 @@ class ExperimentSpec(BaseModel):
         context = info.context or {}
         if not context.get("check_task", True):
             return self
-        kind, has_groups = _task_summary(self.task, str(context.get("base_dir") or ""))
+        task = _task_summary(self.task, str(context.get("base_dir") or ""))
+        kind, has_groups = task.kind, task.has_groups
         if self.evaluate.method == "cv" and self.evaluate.cv == "group" and not has_groups:
             raise ValueError(f"evaluate.cv = 'group' needs a task with groups and task "
                              f"{_task_label(self.task)} has none; use cv = 'kfold' (or a csv task with "
@@ -183,7 +215,21 @@ class ExperimentSpec(BaseModel):
         if self.model.kind == "neuron" and kind == "multiclass":
             raise ValueError(f"model.kind = 'neuron' has one output and task {_task_label(self.task)} is "
                              f"multiclass; use kind = 'mlp'")
+        self._check_size(task)
         return self
+
+    def _check_size(self, task: TaskSummary) -> None:
+        """The model on this task within the limits (weights, a batch's activations, a GP's kernel),
+        known from the dry-run task before any run allocates them."""
+        m, rows = self.model, task.n_dev
+        if m.kind == "gp":
+            limits.GP_SAMPLES.check(rows, f"model.kind = 'gp' on {{}} rows of task {_task_label(self.task)}")
+        if m.kind not in ("mlp", "neuron"):
+            return
+        hidden = m.hidden if m.kind == "mlp" else (m.n_neurons,) if m.n_neurons > 1 else ()
+        batch = min(self.train.batch_size or rows, rows)
+        limits.check_network((task.n_features, *hidden, task.n_outputs), batch_rows=batch, bias=m.bias,
+                             what=f"the model on task {_task_label(self.task)}")
 
     def canonical(self) -> dict[str, Any]:
         """The experiment's identity: a JSON-able dict, every default filled in, keys sorted, without
@@ -285,6 +331,11 @@ class RandomAxes(BaseModel):
 
     count: int = Field(ge=1)
 
+    @field_validator("count")
+    @classmethod
+    def _bounded_count(cls, v: int) -> int:
+        return limits.RUNS.check(v, "= {}")
+
     @model_validator(mode="before")
     @classmethod
     def _flatten_tables(cls, data: Any) -> Any:
@@ -341,6 +392,10 @@ class SweepAxes(BaseModel):
     def paths(self) -> list[str]:
         return [*self.grid, *(self.random.axes if self.random else {})]
 
+    def n_points(self) -> int:
+        """How many points the sweep expands to, counted without expanding it."""
+        return math.prod(len(v) for v in self.grid.values()) * (self.random.count if self.random else 1)
+
 
 class SweepSpec(BaseModel):
     """A base experiment (the file's top-level keys) and the ``[sweep]`` that varies it."""
@@ -349,6 +404,14 @@ class SweepSpec(BaseModel):
 
     base: ExperimentSpec
     sweep: SweepAxes
+
+    @model_validator(mode="after")
+    def _bounded_runs(self) -> SweepSpec:
+        """Points × seeds within limits.RUNS, counted before anything is expanded (a grid of 10⁸
+        points grew past 3 GB before it said anything)."""
+        runs = self.sweep.n_points() * len(self.base.seeds)
+        limits.RUNS.check(runs, "the sweep has {} runs (grid points × random count × seeds)")
+        return self
 
     @model_validator(mode="after")
     def _axes_exist(self) -> SweepSpec:
@@ -363,6 +426,7 @@ class SweepSpec(BaseModel):
     def points(self) -> list[dict[str, Any]]:
         """Axis path → value for every point, in expansion order (grid as written, first axis
         slowest; each grid point with the same ``count`` random draws)."""
+        limits.RUNS.check(self.sweep.n_points() * len(self.base.seeds), "the sweep has {} runs")  # limit may change
         grid = sweeps.grid_points(self.sweep.grid)
         random = self.sweep.random
         drawn = [] if random is None else sweeps.random_points(
@@ -450,16 +514,30 @@ def _toml_data(model: BaseModel) -> dict[str, Any]:
 # Helpers: task dry-run, pydantic errors as one line, dict flattening
 
 
+class TaskSummary(NamedTuple):
+    """What validation needs to know of a task: its kind, groups and sizes (at the default seed)."""
+
+    kind: str
+    has_groups: bool
+    n_dev: int  # train + val rows: the most a model is fitted on (holdout or cross-validation)
+    n_features: int
+    n_outputs: int  # the network's output units: one, or one per class
+
+
 @functools.lru_cache(maxsize=512)
-def _task_summary_cached(task_json: str, base_dir: str) -> tuple[str, bool]:
+def _task_summary_cached(task_json: str, base_dir: str) -> TaskSummary:
     task = TaskSpec.model_validate_json(task_json).load(base_dir=base_dir or None)
-    return str(task.kind), task.groups_train is not None
+    outputs = task.n_classes if task.kind == "multiclass" else 1
+    return TaskSummary(str(task.kind), task.groups_train is not None, len(task.y_train) + len(task.y_val),
+                       task.n_features, outputs or 1)
 
 
-def _task_summary(task: TaskSpec, base_dir: str) -> tuple[str, bool]:
-    """(kind, has groups) of the task at its default seed; TaskError/DataError become the key's error."""
+def _task_summary(task: TaskSpec, base_dir: str) -> TaskSummary:
+    """The task's summary at its default seed; TaskError/DataError/LimitError become the key's error."""
     try:
         return _task_summary_cached(task.model_dump_json(), base_dir)
+    except limits.LimitError as err:
+        raise ValueError(f"{'task.params' if task.name is not None else 'task.csv'}: {err}") from None
     except TaskError as err:
         if task.name is not None and task.name not in _task_names():
             raise ValueError(f"task.name {task.name!r} is not a built-in task; use one of "

@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from neuronlab import limits
 from neuronlab.errors import ConfigError, DataError, DivergedError, valid_names
 from neuronlab.nn import mlp
 from neuronlab.nn.activations import get_activation
@@ -45,6 +46,7 @@ from neuronlab.train.loop import (
 )
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
+PREDICT_VALUES = 1 << 22  # values a prediction holds per layer at once (32 MB in float64); see _row_chunks
 BACKENDS = ("numpy", "torch")
 
 
@@ -108,7 +110,11 @@ class _Net(BaseEstimator):
     def _check_params(self) -> None:
         raise NotImplementedError
 
-    def _validate_xy(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _validate_arrays(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _layers(self, n_features: int) -> tuple[int, ...]:
+        """Layer sizes of the network to train, input first (known once y is encoded)."""
         raise NotImplementedError
 
     def _encode(self, y: np.ndarray, *, first: bool, classes: Any) -> np.ndarray:
@@ -130,12 +136,27 @@ class _Net(BaseEstimator):
         fraction = self.validation_fraction
         if not isinstance(fraction, Real) or not 0.0 < fraction < 1.0:
             raise ConfigError(f"validation_fraction must be in (0, 1), got {fraction!r}; try 0.1")
+        limits.EPOCHS.check(self.max_epochs, "max_epochs = {}")
+
+    def _validate_xy(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Checked arrays, and their size within the limits (X is the caller's already; nothing of
+        ours has been allocated for it yet)."""
+        X, y = self._validate_arrays(X, y, reset)
+        limits.check_data(X.shape[0], X.shape[1], where="X")
+        return X, y
+
+    def _check_size(self, n_rows: int, n_features: int) -> None:
+        """The network and one batch of it within the limits, before any weight is allocated."""
+        batch = min(self.batch_size or n_rows, n_rows)
+        limits.check_network(self._layers(n_features), batch_rows=batch, bias=bool(getattr(self, "bias", True)),
+                             what=f"this {type(self).__name__}")
 
     def _fit(self, X: Any, y: Any, *, partial: bool, classes: Any = None) -> Self:
         self._check_params()
         first = not partial or not hasattr(self, "history_")
         X, y = self._validate_xy(X, y, reset=first)
         t = self._encode(y, first=first, classes=classes)
+        self._check_size(*X.shape)
         if first:
             seed = fit_seed(self.random_state)
             self._seed = seed
@@ -179,9 +200,11 @@ class _ClassifierTargets:
     def _labels(self, y: np.ndarray, *, first: bool, classes: Any) -> np.ndarray:
         check_classification_targets(y)
         if first:
-            self.classes_ = np.unique(y if classes is None else np.asarray(classes))
-            if len(self.classes_) < 2:
-                raise DataError(f"y has 1 class ({self.classes_[0]!r}); a classifier needs 2 or more classes")
+            classes_ = np.unique(y if classes is None else np.asarray(classes))
+            limits.CLASSES.check(len(classes_), "y has {} classes")
+            if len(classes_) < 2:
+                raise DataError(f"y has 1 class ({_label(classes_[0])}); a classifier needs 2 or more classes")
+            self.classes_ = classes_
         unseen = np.setdiff1d(y, self.classes_)
         if unseen.size:
             raise DataError(f"y has labels {unseen.tolist()} not in classes_ {self.classes_.tolist()}; "
@@ -209,7 +232,7 @@ class _MLPBase(_Net):
 
     def _check_params(self) -> None:
         self._check_common()
-        self._hidden()
+        limits.check_hidden(self._hidden())
         get_activation(self.activation)
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; use one of {valid_names(OPTIMIZERS)}")
@@ -231,6 +254,9 @@ class _MLPBase(_Net):
 
     def _n_outputs(self) -> int:
         raise NotImplementedError
+
+    def _layers(self, n_features: int) -> tuple[int, ...]:
+        return (n_features, *self._hidden(), self._n_outputs())
 
     def _loss_fn(self) -> LossFn:
         return mlp.head_loss(self._kind)
@@ -269,14 +295,34 @@ class _MLPBase(_Net):
         X = validate_data(self, X, reset=False, dtype=np.float64)
         module = self.module_
         sigma = get_activation(module.activation).torch
+        layers: list[nn.Linear] = list(module.layers)  # type: ignore[arg-type]
         with torch.no_grad():  # module.forward's ops on float64 copies of the weights (functional_call costs ~1 ms)
-            h = _tensor(X, torch.float64)  # (N, F)
-            layers: list[nn.Linear] = list(module.layers)  # type: ignore[arg-type]
-            for i, layer in enumerate(layers):
-                h = F.linear(h, layer.weight.double(), None if layer.bias is None else layer.bias.double())
-                if i < len(layers) - 1:
-                    h = sigma(h)  # (N, h_i)
-            return h  # (N, n_out)
+            weights = [(layer.weight.double(), None if layer.bias is None else layer.bias.double())
+                       for layer in layers]
+
+            def forward(rows: np.ndarray) -> Tensor:
+                h = _tensor(rows, torch.float64)  # (n, F)
+                for i, (W, b) in enumerate(weights):
+                    h = F.linear(h, W, b)
+                    if i < len(weights) - 1:
+                        h = sigma(h)  # (n, h_i)
+                return h  # (n, n_out)
+
+            widest = max(layer.out_features for layer in layers)
+            return torch.cat([forward(rows) for rows in _row_chunks(X, widest)])  # (N, n_out)
+
+
+def _row_chunks(X: np.ndarray, width: int) -> list[np.ndarray]:
+    """X in blocks of rows whose widest layer holds at most PREDICT_VALUES values: a decision grid of
+    40,000 points through a 4,000-unit layer was 1.3 GB at once.  Rows are independent in float64,
+    so the predictions are the same as in one block."""
+    rows = max(1, PREDICT_VALUES // max(width, 1))
+    return [X[i:i + rows] for i in range(0, len(X), rows)] or [X]
+
+
+def _label(value: object) -> str:
+    """A label as the user wrote it: ``1`` or ``'cat'``, not ``np.int64(1)``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def _print_epoch(history: History) -> None:
@@ -316,7 +362,7 @@ class MLPClassifier(ClassifierMixin, _ClassifierTargets, _MLPBase):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _validate_xy(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _validate_arrays(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         return validate_data(self, X, y, reset=reset, dtype=np.float64)
 
     def _encode(self, y: np.ndarray, *, first: bool, classes: Any) -> np.ndarray:
@@ -397,7 +443,7 @@ class MLPRegressor(RegressorMixin, _MLPBase):
     def _loss_fn(self) -> LossFn:
         return mlp.head_loss("regression", self.loss)
 
-    def _validate_xy(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _validate_arrays(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         return validate_data(self, X, y, reset=reset, dtype=np.float64,
                              multi_output=True, y_numeric=True)
 
@@ -477,6 +523,10 @@ class _NeuronBase(_Net):
             raise ConfigError(f"unknown backend {self.backend!r}; choose one of {valid_names(BACKENDS)}")
         if isinstance(self.n_neurons, bool) or not isinstance(self.n_neurons, Integral) or self.n_neurons < 1:
             raise ConfigError(f"n_neurons must be an integer >= 1, got {self.n_neurons!r}")
+        limits.WIDTH.check(self.n_neurons, "n_neurons = {}")
+
+    def _layers(self, n_features: int) -> tuple[int, ...]:
+        return (n_features, 1) if self.n_neurons == 1 else (n_features, int(self.n_neurons), 1)
 
     def _build(self, n_features: int, seed: int) -> None:
         # Classifiers: sigmoid output with cross-entropy (the seed's rule); other activations regress
@@ -536,12 +586,14 @@ class _NeuronBase(_Net):
         """The neuron's output y (N,) for new X, from whichever backend was trained."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
+        width = int(self.n_neurons) if self._layers(X.shape[1])[1:-1] else 1
         if self._backend == "numpy":
             with np.errstate(over="ignore"):  # saturating outputs are fine; exp overflow is not news
-                return self.neuron_.predict_output(X)
+                return np.concatenate([self.neuron_.predict_output(rows) for rows in _row_chunks(X, width)])
+        sigma = get_activation(self._output).torch
         with torch.no_grad():
-            a = self._logit_module()(_tensor(X, torch.float64))
-            return get_activation(self._output).torch(a).numpy()[:, 0]
+            return np.concatenate([sigma(self._logit_module()(_tensor(rows, torch.float64))).numpy()[:, 0]
+                                   for rows in _row_chunks(X, width)])
 
     def _single(self) -> tuple[np.ndarray, float]:
         check_is_fitted(self)
@@ -600,7 +652,7 @@ class NeuronClassifier(ClassifierMixin, _ClassifierTargets, _NeuronBase):
         tags.classifier_tags.multi_class = False
         return tags
 
-    def _validate_xy(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _validate_arrays(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         return validate_data(self, X, y, reset=reset, dtype=np.float64)
 
     def _encode(self, y: np.ndarray, *, first: bool, classes: Any) -> np.ndarray:
@@ -662,7 +714,7 @@ class NeuronRegressor(RegressorMixin, _NeuronBase):
             raise ConfigError("activation='step' outputs only 0 or 1 and cannot fit a function; "
                               "use 'identity', 'tanh', 'sigmoid', 'relu' or 'leaky_relu'")
 
-    def _validate_xy(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _validate_arrays(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         return validate_data(self, X, y, reset=reset, dtype=np.float64,
                              y_numeric=True)
 

@@ -24,6 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
+from neuronlab import limits
 from neuronlab.errors import ConfigError, DataError, DivergedError, valid_names
 from neuronlab.nn.activations import Activation, get_activation
 
@@ -50,7 +51,7 @@ class Neuron:
 
     def __init__(self, n_inputs: int, activation: str = "sigmoid", *, bias: bool = True, loss: str = "auto",
                  seed: int | None = 0, scale: float = 0.1) -> None:
-        self.n_inputs = check_count(n_inputs, "n_inputs")
+        self.n_inputs = check_count(n_inputs, "n_inputs", limits.FEATURES)
         self.sigma = get_activation(activation)
         self.activation, self.bias = activation, bias
         self.loss_name = resolve_loss(activation, loss)
@@ -163,12 +164,12 @@ def train(model: Trainable, X: np.ndarray, t: np.ndarray, *, eta: float, alpha: 
     whole Δw = -η Σ_batch g - η α w.  Raises DivergedError once the loss stops being finite.
     """
     check_rate(eta, alpha)
-    check_count(epochs, "epochs")
+    check_count(epochs, "epochs", limits.EPOCHS)
     X, t = np.asarray(X, dtype=float), np.asarray(t, dtype=float)
     if X.ndim != 2 or len(X) == 0 or t.shape != (len(X),):
         raise DataError(f"X must be 2-D (N, n_inputs) and t hold N targets; got shapes {X.shape}, {t.shape}")
     n = len(X)
-    size = n if batch_size is None else check_count(batch_size, "batch_size")
+    size = n if batch_size is None else check_count(batch_size, "batch_size", limits.SAMPLES)
     rng = np.random.default_rng(seed)
     history: list[float] = []
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below, not warned about
@@ -184,10 +185,11 @@ def train(model: Trainable, X: np.ndarray, t: np.ndarray, *, eta: float, alpha: 
     return history
 
 
-def check_count(value: int, name: str) -> int:
+def check_count(value: int, name: str, limit: limits.Limit) -> int:
+    """A count of inputs or neurons: a whole number >= 1 within its ``limit`` (before w is drawn)."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise ConfigError(f"{name} must be a whole number >= 1; got {value!r}")
-    return int(value)
+    return limit.check(int(value), name + " = {}")
 
 
 def check_rate(eta: float, alpha: float) -> float:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neuronlab import limits
 from neuronlab.errors import ConfigError, valid_names
 from neuronlab.nn.activations import get_activation
 from neuronlab.nn.neuron import (
@@ -51,8 +52,8 @@ class SideBySide:
 
     def __init__(self, n_inputs: int, n_neurons: int, activation: str = "sigmoid", *, bias: bool = True,
                  output: str = "identity", loss: str = "auto", seed: int | None = 0) -> None:
-        self.n_inputs = check_count(n_inputs, "n_inputs")
-        self.n_neurons = check_count(n_neurons, "n_neurons")
+        self.n_inputs = check_count(n_inputs, "n_inputs", limits.FEATURES)
+        self.n_neurons = check_count(n_neurons, "n_neurons", limits.WIDTH)
         self.sigma = get_activation(activation)
         if activation == "step":
             raise ConfigError("step has zero derivative, so no error reaches the hidden neurons; "

@@ -7,8 +7,10 @@ The store is found, in order, at
 3. ``$NEURONLAB_HOME/neuronlab.db``, where ``NEURONLAB_HOME`` defaults to ``$XDG_DATA_HOME/neuronlab``
    and ``XDG_DATA_HOME`` to ``~/.local/share``.
 
-Each may be a bare file path (an SQLite store), ``sqlite:///path`` or ``postgresql+psycopg://user@host/db``
-(``postgresql://`` and ``postgres://`` mean the same, with psycopg 3).
+Each may be a bare file path (an SQLite store: an existing file, or a new ``*.db``/``*.sqlite``/
+``*.sqlite3`` in an existing folder; any other text is refused rather than becoming a new empty
+store), ``sqlite:///path`` or ``postgresql+psycopg://user@host/db`` (``postgresql://`` and
+``postgres://`` mean the same, with psycopg 3).
 
 SQLite is tuned for many processes recording at once: WAL journal (readers never wait for the writer),
 ``synchronous=NORMAL`` (safe in WAL: a crash loses at most the last commits, never corrupts),
@@ -55,7 +57,7 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
     if raw == ":memory:":
         return "sqlite://"
     if "://" not in raw:  # a bare path is an SQLite file
-        return f"sqlite:///{Path(raw).expanduser().absolute()}"
+        return f"sqlite:///{_sqlite_path(raw)}"
     try:
         url = make_url(raw)
     except (ArgumentError, ValueError):
@@ -65,6 +67,27 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise StoreError(f"unsupported store URL scheme {url.drivername!r} in {describe(raw)}; {_HINT}")
     return url.render_as_string(hide_password=False)
+
+
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def _sqlite_path(raw: str) -> Path:
+    """A bare ``db`` argument as an SQLite file: an existing file, or a new ``*.db`` / ``*.sqlite`` in
+    an existing folder.  Anything else (``'::::'``, a typo'd URL without ``://``, a missing folder)
+    used to create a new empty store silently in the current folder, so it is refused instead."""
+    path = Path(raw).expanduser().absolute()
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise StoreError(f"the store {raw!r} is a folder; name a store file in it, e.g. {path / 'runs.db'}")
+    if path.suffix.lower() in SQLITE_SUFFIXES and path.parent.is_dir():
+        return path
+    why = (f"its folder {path.parent} does not exist" if path.suffix.lower() in SQLITE_SUFFIXES
+           else "it is neither a URL nor an existing file")
+    raise StoreError(f"cannot use the store {raw!r}: {why}; give a URL (sqlite:///path, "
+                     "postgresql+psycopg://user@host/db), an existing store file, or a new file ending in "
+                     f"{', '.join(SQLITE_SUFFIXES)} in an existing folder")
 
 
 def describe(url: str | URL) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from neuronlab import limits
 from neuronlab.errors import TaskError
 from neuronlab.tasks import ceilings
 from neuronlab.tasks.base import Task
@@ -48,7 +49,8 @@ FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 def _function_task(name: str, n_samples: int, x_min: float, x_max: float, noise: float, seed: int,
                    val_fraction: float, test_fraction: float) -> Task:
     """x ~ U(x_min, x_max), y = f(x) + N(0, noise²)."""
-    params: dict[str, Any] = {"n_samples": check_int("n_samples", n_samples, minimum=MIN_SAMPLES),
+    params: dict[str, Any] = {"n_samples": check_int("n_samples", n_samples, minimum=MIN_SAMPLES,
+                                                          limit=limits.SAMPLES),
                               "x_min": check_float("x_min", x_min, minimum=-X_LIMIT, maximum=X_LIMIT),
                               "x_max": check_float("x_max", x_max, minimum=-X_LIMIT, maximum=X_LIMIT),
                               "noise": check_float("noise", noise, minimum=0.0), "seed": check_seed(seed),

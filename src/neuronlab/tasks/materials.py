@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from neuronlab import limits
 from neuronlab.errors import TaskError
 from neuronlab.tasks import ceilings
 from neuronlab.tasks.base import Task
@@ -72,6 +73,7 @@ def load_hall_petch(
     if not params["d_min"] < params["d_max"]:
         raise TaskError(f"d_min must be < d_max, got d_min={params['d_min']}, d_max={params['d_max']}")
     n_spec, n_crop = params["n_specimens"], params["crops_per_specimen"]
+    limits.SAMPLES.check(n_spec * n_crop, "n_specimens × crops_per_specimen = {}")
     rng = np.random.default_rng(params["seed"])
     law = partial(hall_petch_law, sigma_0=params["sigma_0"], k=params["k"])
 

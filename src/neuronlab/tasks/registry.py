@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from neuronlab import limits
 from neuronlab.errors import TaskError, valid_names
 from neuronlab.tasks.base import Kind, Task, split_task
 
@@ -83,6 +84,8 @@ def load_task(name: str, **params: Any) -> Task:
         return entry.loader(**params)
     except TaskError as err:
         raise TaskError(f"task {name!r}: {err}") from None
+    except limits.LimitError as err:
+        raise limits.LimitError(f"task {name!r}: {err}") from None
 
 
 def list_tasks() -> list[TaskInfo]:
@@ -99,14 +102,20 @@ def list_tasks() -> list[TaskInfo]:
 # -- parameter checks shared by the loaders (they raise TaskError naming the parameter) -------------
 
 
-def check_int(name: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
-    """An integer parameter in [minimum, maximum]; bools are refused (True is not a sample count)."""
+def check_int(name: str, value: object, *, minimum: int, maximum: int | None = None,
+              limit: limits.Limit | None = None) -> int:
+    """An integer parameter in [minimum, maximum]; bools are refused (True is not a sample count).
+
+    ``limit`` (e.g. ``limits.SAMPLES``) is checked before anything is drawn, with its own message
+    that says how to raise it."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TaskError(f"{name} must be an integer, got {value!r}")
     v = int(value)
     if v < minimum or (maximum is not None and v > maximum):
         bound = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
         raise TaskError(f"{name} must be {bound}, got {v}")
+    if limit is not None:
+        limit.check(v, name + " = {}")
     return v
 
 
@@ -114,10 +123,14 @@ def check_float(
     name: str, value: object, *, minimum: float | None = None, maximum: float | None = None,
     strict: bool = False,
 ) -> float:
-    """A finite real parameter within [minimum, maximum] (open interval with ``strict``)."""
+    """A finite real parameter within [minimum, maximum] (open interval with ``strict``), and never
+    larger in size than ``limits.MAX_TASK_PARAMETER``: noise = 1e308 overflowed the generators."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
         raise TaskError(f"{name} must be a finite number, got {value!r}")
     v = float(value)
+    if abs(v) > limits.MAX_TASK_PARAMETER:
+        raise TaskError(f"{name} must be between -{limits.MAX_TASK_PARAMETER:g} and {limits.MAX_TASK_PARAMETER:g}"
+                        f" (task parameters are on the scale of the data they generate), got {v:g}")
     low_bad = minimum is not None and (v <= minimum if strict else v < minimum)
     high_bad = maximum is not None and (v >= maximum if strict else v > maximum)
     if low_bad or high_bad:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from sklearn.datasets import make_blobs, make_circles, make_moons
 
+from neuronlab import limits
 from neuronlab.tasks import ceilings
 from neuronlab.tasks.base import Task
 from neuronlab.tasks.registry import build, check_float, check_int, check_seed, register
@@ -27,7 +28,8 @@ GATES: dict[str, tuple[int, int, int, int]] = {"and": (0, 0, 0, 1), "or": (0, 1,
 
 
 def _common(n_samples: int, seed: int, val_fraction: float, test_fraction: float) -> dict[str, Any]:
-    return {"n_samples": check_int("n_samples", n_samples, minimum=MIN_SAMPLES), "seed": check_seed(seed),
+    return {"n_samples": check_int("n_samples", n_samples, minimum=MIN_SAMPLES,
+                                          limit=limits.SAMPLES), "seed": check_seed(seed),
             "val_fraction": val_fraction, "test_fraction": test_fraction}
 
 

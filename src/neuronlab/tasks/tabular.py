@@ -8,6 +8,7 @@ line 4 of the file.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from neuronlab import limits
 from neuronlab.errors import DataError, TaskError, valid_names
 from neuronlab.tasks.base import KINDS, Kind, Task, split_task
 from neuronlab.tasks.registry import check_float, check_seed
@@ -65,14 +67,15 @@ def load_csv(
     else:
         classes, y = np.unique(raw_y.to_numpy(), return_inverse=True)
         if len(classes) < 2:
-            raise DataError(f"{where}: target {target!r} has a single class ({classes[0]!r}); "
+            raise DataError(f"{where}: target {target!r} has a single class ({_label(classes[0])}); "
                             "classification needs at least two")
+        limits.CLASSES.check(len(classes), f"{where}: target {target!r} has {{}} classes")
         if the_kind == "binary" and len(classes) != 2:
             raise DataError(f"{where}: target {target!r} has {len(classes)} classes, binary needs 2; "
                             "use kind='multiclass'")
         counts = np.bincount(y)
         if groups is None and counts.min() < 2:
-            raise DataError(f"{where}: class {classes[counts.argmin()]!r} of {target!r} has only 1 row; "
+            raise DataError(f"{where}: class {_label(classes[counts.argmin()])} of {target!r} has only 1 row; "
                             "a stratified split needs at least 2 per class: add rows or drop that class")
         fields["class_names"] = tuple(str(c) for c in classes)
     group_ids = None
@@ -105,10 +108,16 @@ def load_csv(
 
 
 def _read(path: Path) -> pd.DataFrame:
+    """The file as a DataFrame, its size, columns and rows checked against the limits before (and
+    while) it is read: the header first, then at most the rows the limits allow plus one."""
     if not path.is_file():
         raise DataError(f"CSV file not found: {path}; check the path")
+    limits.CSV_MEGABYTES.check(math.ceil(path.stat().st_size / 1e6), f"{path.name} is {{}} MB")
     try:
-        df = pd.read_csv(path)
+        n_columns = len(pd.read_csv(path, nrows=0).columns)
+        limits.FEATURES.check(n_columns, f"{path.name} has {{}} columns")
+        max_rows = min(limits.SAMPLES.value(), limits.DATA_VALUES.value() // max(n_columns, 1))
+        df = pd.read_csv(path, nrows=max_rows + 1)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path.name} is empty; write a header line and data rows") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
@@ -117,7 +126,19 @@ def _read(path: Path) -> pd.DataFrame:
                         ) from None
     if len(df) == 0:
         raise DataError(f"{path.name} has a header but no rows; add data rows")
+    if len(df) > max_rows:
+        if max_rows == limits.SAMPLES.value():
+            message = limits.SAMPLES.message(f"more than {max_rows:,}", f"{path.name} has {{}} rows")
+        else:
+            message = limits.DATA_VALUES.message(f"more than {max_rows * n_columns:,}",
+                                                 f"{path.name} has {{}} values (rows × columns)")
+        raise limits.LimitError(message)
     return df
+
+
+def _label(value: object) -> str:
+    """A class label as the user wrote it: ``1`` or ``'cat'``, not ``np.int64(1)``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def _numeric(column: pd.Series, where: str) -> np.ndarray:
@@ -132,7 +153,10 @@ def _numeric(column: pd.Series, where: str) -> np.ndarray:
 
 
 def _finite(names: Sequence[str], X: np.ndarray, where: str) -> None:
-    """No NaN (empty cell) or ±inf: models cannot learn from them and the error would surface far away."""
+    """No NaN (empty cell) or ±inf: models cannot learn from them and the error would surface far away.
+
+    Nor values so large that their squares overflow float64 (1e308: the scaler's variance, a squared
+    error): they became NaN inside scikit-learn and a traceback."""
     bad = ~np.isfinite(X)
     if bad.any():
         col = int(np.flatnonzero(bad.any(axis=0))[0])
@@ -140,6 +164,13 @@ def _finite(names: Sequence[str], X: np.ndarray, where: str) -> None:
         value = X[row, col]
         what = "a missing value (empty or NaN)" if np.isnan(value) else f"an infinite value ({value})"
         raise DataError(f"{where}: column {names[col]!r} has {what} in row {row + 1}; fill or drop that row")
+    huge = np.abs(X) > limits.MAX_DATA_MAGNITUDE
+    if huge.any():
+        col = int(np.flatnonzero(huge.any(axis=0))[0])
+        row = int(np.flatnonzero(huge[:, col])[0])
+        raise DataError(f"{where}: column {names[col]!r} has a value too large to compute with ({X[row, col]:g} "
+                        f"in row {row + 1}; beyond ±{limits.MAX_DATA_MAGNITUDE:g} its square overflows); "
+                        "rescale the column (other units) or drop that row")
 
 
 def _no_missing(column: pd.Series, where: str) -> None:
