@@ -40,6 +40,9 @@ _LAZY: dict[str, str] = {
     "honest_pipeline": "neuronlab.evaluate",
     "cross_validate_task": "neuronlab.evaluate",
     "leakage_report": "neuronlab.evaluate",
+    # searches that train every candidate × fold at once
+    "GridSearchCV": "neuronlab.model_selection",
+    "RandomizedSearchCV": "neuronlab.model_selection",
     # practicals
     "check": "neuronlab.practicals",
     # errors
@@ -76,6 +79,7 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real names
         regression_report,
         score_task,
     )
+    from neuronlab.model_selection import GridSearchCV, RandomizedSearchCV
     from neuronlab.nn.activations import ACTIVATIONS, get_activation
     from neuronlab.nn.baselines import HandFeature, make_model
     from neuronlab.nn.estimators import MLPClassifier, MLPRegressor, NeuronClassifier, NeuronRegressor

@@ -12,6 +12,9 @@ features".  This study reruns that comparison honestly on ``load_task("hall_petc
 * MLP(d) − linear(1/√d) is compared fold by fold on the same GroupKFold folds (a paired difference);
 * the task's noise ceiling says how much R² any model could reach, and every model is also refitted on
   the dev set and scored once on the held-out test split.
+
+The MLP rows' folds (both MLPs × both splitters × every fold) train in the fused kernel, one call per
+splitter (``batched_cv``), each fold's model exactly the one ``cross_validate_task`` would fit alone.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from threadpoolctl import threadpool_limits
 
 from neuronlab.errors import ConfigError, DataError
 from neuronlab.evaluate.metrics import score_task
-from neuronlab.evaluate.validation import CVResult, cross_validate_task, honest_pipeline, seeded
+from neuronlab.evaluate.validation import CVResult, cross_validate_task, honest_pipeline, make_splitter, seeded
 from neuronlab.nn.baselines import HandFeature, gp_model
 from neuronlab.tasks.base import Task
 
@@ -46,6 +49,7 @@ MLP_PARAMS: dict[str, Any] = {
 }
 ROWS = ("linear(d)", "linear(1/sqrt(d))", "mlp(d)", "mlp(1/sqrt(d))", "gp(d)")
 PAIR = ("mlp(d)", "linear(1/sqrt(d))")
+BATCHED = ("mlp(d)", "mlp(1/sqrt(d))")  # rows whose folds the fused kernel trains together
 
 
 def _mlp(seed: int, max_epochs: int) -> BaseEstimator:
@@ -90,6 +94,31 @@ def hall_petch_models(task: Task, *, seed: int = 0, max_epochs: int = 500) -> di
         "gp(d)": gp_model("regression", random_state=seed),
     }
     return {name: honest_pipeline(model) for name, model in models.items()}
+
+
+def batched_cv(models: dict[str, BaseEstimator], task: Task, *, cv: str, n_splits: int,
+               seed: int) -> dict[str, CVResult]:
+    """``cross_validate_task(model, task, cv=cv, ...)`` for several models at once, scored by R²: the
+    same folds and seeded models, but every model × fold fitted in one call of the fused kernel
+    (``model_selection.folds.fit_folds``) instead of one torch training after another."""
+    from neuronlab.model_selection.folds import fit_folds  # lazily: torch only when the study runs
+
+    splitter = make_splitter(task, cv, n_splits, seed)
+    groups = task.groups_dev if cv == "group" else None
+    folds = [(np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(task.X_dev, task.y_dev, groups)]
+    fits = fit_folds([seeded(m, seed) for m in models.values()], None, folds, task.X_dev, task.y_dev, threads=1)
+    results = {}
+    for i, name in enumerate(models):
+        oof = np.empty(len(task.y_dev), dtype=np.float64)
+        scores = []
+        for fit, (_, test) in zip(fits[i * len(folds):(i + 1) * len(folds)], folds, strict=True):
+            if fit.estimator is None:  # cross_validate_task raises a failed fit (error_score="raise")
+                raise fit.error  # type: ignore[misc]
+            oof[test] = fit.estimator.predict(task.X_dev[test])
+            scores.append(r2_score(task.y_dev[test], oof[test]))
+        results[name] = CVResult(scores=np.asarray(scores, dtype=float), splitter=type(splitter).__name__,
+                                 scoring="r2", folds=folds, predictions=oof)
+    return results
 
 
 @dataclass
@@ -209,8 +238,12 @@ def run_hall_petch_study(
 
     rows = []
     with one_thread():
-        for name, model in hall_petch_models(task, seed=seed, max_epochs=max_epochs).items():
-            cv = {how: cross_validate_task(model, task, cv=how, n_splits=n_splits, seed=seed)
+        models = hall_petch_models(task, seed=seed, max_epochs=max_epochs)
+        batched = {how: batched_cv({name: models[name] for name in BATCHED}, task, cv=how, n_splits=n_splits,
+                                   seed=seed) for how in ("group", "kfold")}
+        for name, model in models.items():
+            cv = {how: batched[how][name] if name in BATCHED else
+                  cross_validate_task(model, task, cv=how, n_splits=n_splits, seed=seed)
                   for how in ("group", "kfold")}
             final = seeded(model, seed).fit(task.X_dev, task.y_dev)
             pooled = {how: float(r2_score(task.y_dev, res.predictions)) for how, res in cv.items()}
