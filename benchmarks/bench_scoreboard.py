@@ -110,12 +110,13 @@ def setup(url: str, *, students: int, quota: int) -> tuple[list[int], list[str],
 
     room = Classroom(url)
     cls, instructor = room.create_class(name="bench")
-    tasks = [room.add_task(class_id=cls.id, instructor_token=instructor, task="moons", params={"seed": 1}, name=name,
-                           quota_total=quota, quota_per_day=quota).id for name in ("paced", "flat out")]
+    infos = [room.add_task(class_id=cls.id, instructor_token=instructor, task="moons", params={"seed": 1}, name=name,
+                           quota_total=quota, quota_per_day=quota) for name in ("paced", "flat out")]
     codes = room.issue_join_codes(class_id=cls.id, instructor_token=instructor, n=students)
     tokens = [room.join(code=code, name=f"s{i:02d}")[1] for i, code in enumerate(codes)]
     room.close()
-    return tasks, tokens, load_task("moons", seed=1).y_test.tolist()
+    built = load_task("moons", seed=1, **infos[0].source["params"])  # the test set a class task is built with
+    return [info.id for info in infos], tokens, built.y_test.tolist()
 
 
 async def student_loop(client: httpx.AsyncClient, url: str, me: Student, y: list[int], attempts: int,

@@ -77,7 +77,12 @@ def add_task_cmd(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Add a task whose test labels stay on the server (a secret seed unless --param seed=... is given)."""
+    """Add a task whose test labels stay on the server (a secret seed unless --param seed=... is given).
+
+    A generated task (moons, xor, sin, ...) gets a test set of 150 public rows unless --param sets
+    n_samples or test_fraction; a board small enough for a probing student to read gets one warning line.
+    """
+    from neuronlab.classroom.risk import board_warning
     from neuronlab.cli import _parse_params
     from neuronlab.errors import DataError
 
@@ -100,16 +105,19 @@ def add_task_cmd(
                          params=_parse_params(param or []), csv_text=csv_text, target=target, kind=kind,
                          test_fraction=test_fraction, **rules)
     room.close()
+    warning = board_warning(info)
     if as_json:
         print_json({"task_id": info.id, "name": info.name, "kind": info.kind, "n_test": info.n_test,
                     "n_public": info.n_public, "ladder_step": info.ladder_step, "quota_per_day": info.quota_per_day,
-                    "quota_total": info.quota_total})
+                    "quota_total": info.quota_total, "warning": warning})
         return
     console.print(f"task {info.id} {info.name!r} added: {info.kind}, {info.n_test} test rows "
                   f"({info.n_public} public), scored by {info.metric}", highlight=False)
     derived = " (derived from the public rows)" if rules["ladder_step"] is None else ""
     console.print(f"ladder step {info.ladder_step:g}{derived}; submissions per student: "
                   f"{_shown(info.quota_per_day)} a day, {_shown(info.quota_total)} in all", highlight=False)
+    if warning is not None:
+        console.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _number(text: str, option: str, word: str) -> float | None:

@@ -59,12 +59,19 @@ def room(db_url: str, clock: Clock) -> Iterator[Classroom]:
 
 
 def _setup(room: Classroom, *, task: str = "moons", seed: int = 3, n_students: int = 1,
-           **rules: Any) -> tuple[str, TaskInfo, list[str]]:
+           params: dict[str, Any] | None = None, **rules: Any) -> tuple[str, TaskInfo, list[str]]:
     cls, instructor = room.create_class(name="NN 2026")
-    info = room.add_task(class_id=cls.id, instructor_token=instructor, task=task, params={"seed": seed}, **rules)
+    info = room.add_task(class_id=cls.id, instructor_token=instructor, task=task,
+                         params={"seed": seed, **(params or {})}, **rules)
     codes = room.issue_join_codes(class_id=cls.id, instructor_token=instructor, n=n_students)
     students = [room.join(code=code, name=f"student {i}")[1] for i, code in enumerate(codes)]
     return instructor, info, students
+
+
+def _labels(info: TaskInfo, seed: int = 3) -> np.ndarray:
+    """The task's test labels, rebuilt as only the instructor (who knows the seed) can: its loader
+    parameters are public in ``info.source``, grown test set and all."""
+    return load_task(info.source["task"], seed=seed, **info.source["params"]).y_test
 
 
 def _exported(room: Classroom, task_id: int, instructor: str) -> list[dict[str, str]]:
@@ -77,7 +84,7 @@ def _csv(values: Any) -> str:
 
 def test_scores_split_into_public_and_private_parts(room: Classroom) -> None:
     instructor, info, (student,) = _setup(room, ladder_step=0.01)
-    y = load_task("moons", seed=3).y_test  # the instructor's seed is known to this test only
+    y = _labels(info)  # the instructor's seed is known to this test only
     assert info.n_test == len(y) and info.n_public == len(y) // 2 and info.labels == ("0", "1")
     assert "seed" not in info.source["params"]
 
@@ -97,8 +104,10 @@ def test_scores_split_into_public_and_private_parts(room: Classroom) -> None:
 
 
 def test_board_follows_the_ladder_of_exact_public_scores(room: Classroom) -> None:
-    instructor, info, students = _setup(room, n_students=2, ladder_step=0.05, quota_per_day=None)  # 6 in a day
-    y = load_task("moons", seed=3).y_test
+    # moons' own 80 test rows (n_samples given: not grown), which the flips below are tuned to; 6 in a day
+    instructor, info, students = _setup(room, n_students=2, params={"n_samples": 400}, ladder_step=0.05,
+                                        quota_per_day=None)
+    y = _labels(info)
     rng = np.random.default_rng(0)
     for k in (30, 20, 18, 5, 6, 0):  # flip k random labels: scores rise, with small steps among them
         pred = y.copy()
@@ -119,7 +128,7 @@ def test_board_follows_the_ladder_of_exact_public_scores(room: Classroom) -> Non
 
 def test_close_reveals_private_ranking_of_best_public_submission(room: Classroom) -> None:
     instructor, info, students = _setup(room, n_students=3)
-    y = load_task("moons", seed=3).y_test
+    y = _labels(info)
     room.submit(task_id=info.id, student_token=students[0], predictions=y.tolist())
     room.submit(task_id=info.id, student_token=students[1], predictions=(1 - y).tolist())
     with pytest.raises(ForbiddenError):
@@ -147,12 +156,14 @@ def test_public_part_holds_each_class_in_its_share(room: Classroom, task: str, s
         assert abs(float(row["private_score"]) - share) <= 0.5 / n_private + 1 / info.n_public
 
 
+N_TEST = 300  # a class's moons task: its test set grown to 150 public rows
 BAD = {
-    "wrong row count": ("id,prediction\n0,1\n", "expected 80 predictions"),
-    "unknown ids": ("id,prediction\n" + "".join(f"{i + 5},1\n" for i in range(80)), "unknown test id 80"),
-    "duplicate ids": ("id,prediction\n" + "".join(f"{min(i, 78)},1\n" for i in range(80)), "appears twice"),
-    "wrong label set": (_csv([2] * 80), "not a class"),
-    "no id column": ("prediction\n" + "1\n" * 80, "no column 'id'"),
+    "wrong row count": ("id,prediction\n0,1\n", f"expected {N_TEST} predictions"),
+    "unknown ids": ("id,prediction\n" + "".join(f"{i + 5},1\n" for i in range(N_TEST)), f"unknown test id {N_TEST}"),
+    "duplicate ids": ("id,prediction\n" + "".join(f"{min(i, N_TEST - 2)},1\n" for i in range(N_TEST)),
+                      "appears twice"),
+    "wrong label set": (_csv([2] * N_TEST), "not a class"),
+    "no id column": ("prediction\n" + "1\n" * N_TEST, "no column 'id'"),
     "not json": (b"{oops", "not valid JSON"),
 }
 
@@ -184,7 +195,7 @@ def test_regression_predictions_must_be_finite_numbers(room: Classroom, value: s
     values[7] = value
     with pytest.raises(DataError, match=message):
         room.submit(task_id=info.id, student_token=student, predictions=_csv(values))
-    y = load_task("sin", seed=3).y_test
+    y = _labels(info)
     assert room.submit(task_id=info.id, student_token=student, predictions=_csv(y.tolist())).published == 1.0
 
 
@@ -312,7 +323,7 @@ def test_csv_task_accepts_class_names_and_indices(room: Classroom, tmp_path: Pat
 
 def test_a_saved_run_submits_its_predictions_artifact(room: Classroom, db_url: str) -> None:
     instructor, info, (student,) = _setup(room, quota_total=3)
-    y = load_task("moons", seed=3).y_test
+    y = _labels(info)
     runs = RunStore(db_url)
     args = dict(spec={}, spec_hash=hash_spec({}), seed=0, experiment="e", task="moons", model="mlp", params={},
                 status="done", metrics={})

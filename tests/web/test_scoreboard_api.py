@@ -16,6 +16,7 @@ from neuronlab.tasks import load_task
 from neuronlab.web.routes.scoreboard import LARGE_BODY, SMALL_BODY
 
 SEED = 5
+N = 300  # the class's moons task: its test set grown to 150 public rows
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -37,13 +38,19 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
         room.close()
 
 
+def _labels(world: World) -> list[int]:
+    """The task's test labels, rebuilt as the instructor can (seed known, loader parameters public)."""
+    params = world.room.task_info(task_id=world.task_id).source["params"]
+    return [int(v) for v in load_task("moons", seed=SEED, **params).y_test]
+
+
 def _csv(values: list[object]) -> str:
     return "id,prediction\n" + "".join(f"{i},{v}\n" for i, v in enumerate(values))
 
 
 def test_student_flow_inputs_submit_board_close_export(world: World) -> None:
     c, ada = world.client, world.auth(world.ada)
-    y = load_task("moons", seed=SEED).y_test.tolist()
+    y = _labels(world)
     inputs = c.get(f"/api/class/tasks/{world.task_id}/inputs").json()
     assert inputs["feature_names"] == ["x1", "x2"] and len(inputs["rows"]) == len(y) == inputs["ids"][-1] + 1
     assert c.get(f"/api/class/tasks/{world.task_id}/inputs?format=csv").text.startswith("id,x1,x2\n0,")
@@ -78,10 +85,10 @@ def test_student_flow_inputs_submit_board_close_export(world: World) -> None:
 
 
 BAD = [
-    ("id,prediction\n0,1\n", "text/csv", 400, "expected 80 predictions"),
-    (_csv([1] * 79) + "99,1\n", "text/csv", 400, "unknown test id 99"),
-    (_csv(["x"] * 80), "text/csv", 400, "not a class"),
-    (_csv([7] * 80), "text/csv", 400, "not a class"),
+    ("id,prediction\n0,1\n", "text/csv", 400, f"expected {N} predictions"),
+    (_csv([1] * (N - 1)) + f"{N + 19},1\n", "text/csv", 400, f"unknown test id {N + 19}"),
+    (_csv(["x"] * N), "text/csv", 400, "not a class"),
+    (_csv([7] * N), "text/csv", 400, "not a class"),
     ('{"predictions": [1, 2', "application/json", 400, "not valid JSON"),
     ('{"run_id": 424242}', "application/json", 400, "run 424242 has no predictions.csv"),
     ("1,2,3", "application/xml", 415, "text/csv or application/json"),
@@ -102,16 +109,16 @@ def test_bad_submissions_answer_one_clear_line(world: World) -> None:
 
 def test_quota_counts_failed_submissions_then_answers_429(world: World) -> None:
     c, url = world.client, f"/api/class/tasks/{world.task_id}/submissions"
-    statuses = [c.post(url, headers=world.auth(world.ada), json={"predictions": [1] * (80 if i % 2 else 3)}).status_code
+    statuses = [c.post(url, headers=world.auth(world.ada), json={"predictions": [1] * (N if i % 2 else 3)}).status_code
                 for i in range(6)]
     assert statuses == [400, 201, 400, 201, 429, 429]  # quota_total=4, the two rejected ones included
-    assert "all 4 submissions" in c.post(url, headers=world.auth(world.ada), json={"predictions": [1] * 80}).json()[
+    assert "all 4 submissions" in c.post(url, headers=world.auth(world.ada), json={"predictions": [1] * N}).json()[
         "detail"]
-    assert c.post(url, headers=world.auth(world.bob), json={"predictions": [1] * 80}).status_code == 201  # Bob's own
+    assert c.post(url, headers=world.auth(world.bob), json={"predictions": [1] * N}).status_code == 201  # Bob's own
 
 
 def test_saved_run_is_submitted_by_id(world: World) -> None:
-    y = load_task("moons", seed=SEED).y_test.tolist()
+    y = _labels(world)
     runs = RunStore(world.room.url)
     run_id = runs.record(spec={}, spec_hash=hash_spec({}), seed=0, experiment="e", task="moons", model="mlp",
                          params={}, status="done", metrics={}, artifacts={"predictions.csv": _csv(y).encode()})
@@ -123,7 +130,7 @@ def test_saved_run_is_submitted_by_id(world: World) -> None:
 
 def test_auth_errors_have_their_codes(world: World) -> None:
     c, t = world.client, world.task_id
-    ones = {"predictions": [1] * 80}
+    ones = {"predictions": [1] * N}
     assert c.post(f"/api/class/tasks/{t}/submissions", json=ones).status_code == 401
     no = c.post(f"/api/class/tasks/{t}/submissions", json=ones, headers=world.auth("nls_forged"))
     assert no.status_code == 401 and no.headers["www-authenticate"] == "Bearer"
@@ -180,15 +187,27 @@ def test_task_rules_default_to_the_derived_step_and_a_daily_quota(world: World) 
     url = f"/api/class/classes/{world.class_id}/tasks"
     made = world.client.post(url, headers=auth, json={"task": "moons", "name": "plain"})
     assert made.status_code == 201, made.text
-    rules = {k: made.json()[k] for k in ("n_public", "ladder_step", "quota_per_day", "quota_total")}
-    assert rules == {"n_public": 40, "ladder_step": 0.1, "quota_per_day": 5, "quota_total": None}
+    rules = {k: made.json()[k] for k in ("n_test", "n_public", "ladder_step", "quota_per_day", "quota_total",
+                                         "warning")}
+    assert rules == {"n_test": N, "n_public": 150, "ladder_step": 0.05, "quota_per_day": 5, "quota_total": None,
+                     "warning": None}
     opened = world.client.post(url, headers=auth, json={"task": "moons", "name": "open", "ladder_step": 0.01,
                                                         "quota_per_day": None})
     assert (opened.json()["ladder_step"], opened.json()["quota_per_day"]) == (0.01, None)  # null: no limit
 
 
+def test_a_small_public_part_comes_back_with_a_warning(world: World) -> None:
+    auth, url = world.auth(world.instructor), f"/api/class/classes/{world.class_id}/tasks"
+    made = world.client.post(url, headers=auth, json={"task": "breast_cancer"})  # a fixed size: 57 public rows
+    assert made.status_code == 201, made.text
+    warning = made.json()["warning"]
+    assert warning.startswith("the public part has 57 rows: a probing student may get up to") and "\n" not in warning
+    assert "use more test rows" in warning
+    assert "warning" not in world.client.get(f"/api/class/tasks/{made.json()['id']}").json()  # said once, to its maker
+
+
 def test_json_sent_as_csv_is_one_short_line(world: World) -> None:
-    body = '{"predictions": [' + ", ".join(["1"] * 80) + "]}"
+    body = '{"predictions": [' + ", ".join(["1"] * N) + "]}"
     sent = world.client.post(f"/api/class/tasks/{world.task_id}/submissions",
                              headers={**world.auth(world.ada), "Content-Type": "text/csv"}, content=body)
     detail = sent.json()["detail"]

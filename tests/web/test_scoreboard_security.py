@@ -54,7 +54,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secrets]:
     ada, bob = (room.join(code=code, name=name)[1] for code, name in
                 zip(room.issue_join_codes(class_id=cls.id, instructor_token=instructor, n=2), ("Ada", "Bob"),
                     strict=True))
-    labels = {sin.id: load_task("sin", seed=11).y_test, moons.id: load_task("moons", seed=12).y_test}
+    labels = {task.id: load_task(task.source["task"], seed=seed, **task.source["params"]).y_test
+              for task, seed in ((sin, 11), (moons, 12))}  # rebuilt as the instructor can: the seed is theirs
     rng = np.random.default_rng(0)
     for token in (ada, bob):
         for task_id, y in labels.items():
@@ -158,7 +159,7 @@ def test_a_student_sees_and_submits_only_as_themself(lab: Secrets) -> None:
         assert mine and {s["student"] for s in mine} == {"Ada"}
     # Only the token decides who submits: a body naming someone else changes nothing.
     sent = c.post(f"/api/class/tasks/{moons}/submissions", headers=ada,
-                  json={"predictions": [1] * 80, "student": "Bob", "member_id": 2})
+                  json={"predictions": [1] * len(lab.labels[moons]), "student": "Bob", "member_id": 2})
     assert sent.status_code == 201 and sent.json()["student"] == "Ada"
     # Before closing, a student sees Ladder values only: no exact public score, no private score.
     for s in c.get(f"/api/class/tasks/{moons}/submissions", headers=ada).json():

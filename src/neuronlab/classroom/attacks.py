@@ -11,10 +11,12 @@ whether a submission moved their published value.
   √(k/n) above chance after k submissions without learning anything about the task.
 
 ``submit`` is the student's side of the board: it submits class indices (one per test row) and
-returns the :class:`~neuronlab.classroom.views.SubmissionView`, or None once the student may submit no
-more (quota used up, term over).  :class:`Term` makes one from a :class:`~neuronlab.classroom.Classroom`
-whose clock it moves a day forward whenever the daily quota refuses.  The benchmark
-``benchmarks/bench_board_attacks.py`` and the attack tests share these functions.
+returns what the student sees (a :class:`~neuronlab.classroom.views.SubmissionView`, or any
+:class:`Shown`), or None once the student may submit no more (quota used up, term over).
+:class:`Term` makes one from a :class:`~neuronlab.classroom.Classroom` whose clock it moves a day
+forward whenever the daily quota refuses; :mod:`neuronlab.classroom.risk` runs the same attacks
+against a simulated board.  The benchmark ``benchmarks/bench_board_attacks.py`` and the attack tests
+share these functions.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import numpy as np
 
@@ -29,7 +32,19 @@ from neuronlab.classroom.errors import QuotaError
 from neuronlab.classroom.service import Classroom
 from neuronlab.classroom.views import SubmissionView
 
-Submit = Callable[[Sequence[int]], SubmissionView | None]
+
+class Shown(Protocol):
+    """What a student sees of one submission: a :class:`SubmissionView`, or a simulated board's answer."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def published(self) -> float | None: ...
+    @property
+    def new_best(self) -> bool: ...
+
+
+Submit = Callable[[Sequence[int]], Shown | None]
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ import numpy as np
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from neuronlab.classroom import defaults
+from neuronlab.classroom import defaults, sizing
 from neuronlab.classroom import predictions as preds
 from neuronlab.classroom.errors import AuthError, ClosedError, ForbiddenError, NotFoundError, QuotaError
 from neuronlab.classroom.ladder import derived_step, ladder_update
@@ -139,12 +139,13 @@ class Classroom:
 
         Unless ``params`` sets a ``seed``, a secret one is drawn: with a public seed anyone could
         rebuild the test labels of a generated task.  ``test_fraction`` applies to CSVs only (a
-        built-in task keeps its own split).  The test rows are split at random (stratified by class)
-        into a public part (``public_fraction`` of them, scored on the board) and a private part (the
-        final ranking).  ``ladder_step=None`` derives the step from the public part's size
-        (:func:`~neuronlab.classroom.ladder.derived_step`); a quota of ``None`` means no limit.  The
-        defaults are the ones :mod:`neuronlab.classroom.defaults` argues for; the task keeps the rules
-        it was created with.
+        built-in task keeps its own split, except that a generated one gets a larger test set unless
+        ``params`` sizes it: :func:`~neuronlab.classroom.sizing.class_params`).  The test rows are
+        split at random (stratified by class) into a public part (``public_fraction`` of them, scored
+        on the board) and a private part (the final ranking).  ``ladder_step=None`` derives the step
+        from the public part's size (:func:`~neuronlab.classroom.ladder.derived_step`); a quota of
+        ``None`` means no limit.  The defaults are the ones :mod:`neuronlab.classroom.defaults` argues
+        for; the task keeps the rules it was created with.
         """
         with self._read() as conn:
             self._instructor(conn, class_id, instructor_token)
@@ -158,8 +159,8 @@ class Classroom:
         seed = params.pop("seed", None)
         if seed is None:
             seed = secrets.randbelow(2**31)
-        built, source = (self._builtin(task, params, seed) if task is not None
-                         else self._from_csv(csv_text or b"", target, kind, seed, test_fraction))
+        built, source = (self._builtin(task, sizing.class_params(task, params, public_fraction=fraction), seed)
+                         if task is not None else self._from_csv(csv_text or b"", target, kind, seed, test_fraction))
         n_test = len(built.y_test)
         least = 4 if built.kind == "regression" else 2  # R² needs two rows on each side
         if n_test < least:

@@ -25,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
 from neuronlab.classroom import AuthError, Classroom, ClosedError, ForbiddenError, NotFoundError, QuotaError, defaults
+from neuronlab.classroom.risk import board_warning
 from neuronlab.errors import NeuronlabError
 from neuronlab.store import StoreError
 
@@ -168,6 +169,11 @@ class TaskOut(BaseModel):
     closed_at: datetime | None
 
 
+class NewTaskOut(TaskOut):
+    warning: str | None = Field(description="Set when a probing student could read the public labels off the board "
+                                            "over a term (measured by simulating the attacks), with the levers.")
+
+
 class ClassOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -255,13 +261,15 @@ def class_info(class_id: ClassId, room: RoomDep) -> Any:
     return room.class_info(class_id=class_id)
 
 
-@router.post("/api/class/classes/{class_id}/tasks", response_model=TaskOut, status_code=201)
+@router.post("/api/class/classes/{class_id}/tasks", response_model=NewTaskOut, status_code=201)
 def add_task(class_id: ClassId, body: NewTask, room: RoomDep, token: TokenDep) -> Any:
-    """Add a built-in task or a CSV with a held-out test split (instructor)."""
-    return room.add_task(class_id=class_id, instructor_token=token, name=body.name, task=body.task,
+    """Add a built-in task or a CSV with a held-out test split (instructor); ``warning`` says when its board is
+    too small to resist probing."""
+    info = room.add_task(class_id=class_id, instructor_token=token, name=body.name, task=body.task,
                          params=body.params, csv_text=body.csv, target=body.target, kind=body.kind,
                          test_fraction=body.test_fraction, public_fraction=body.public_fraction,
                          quota_per_day=body.quota_per_day, quota_total=body.quota_total, ladder_step=body.ladder_step)
+    return NewTaskOut.model_validate({**TaskOut.model_validate(info).model_dump(), "warning": board_warning(info)})
 
 
 @router.post("/api/class/classes/{class_id}/codes", response_model=CodesOut, status_code=201)
