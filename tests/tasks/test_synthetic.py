@@ -219,3 +219,35 @@ def test_ceilings_fall_as_noise_grows_and_are_one_without_noise() -> None:
         assert values[-1] >= 0.3
     assert moons_ceiling(0.0) == spirals_ceiling(0.0, 2.0) == 1.0
     assert moons_ceiling(0.2) > moons_ceiling(0.4)
+
+
+def test_a_ceiling_is_computed_once_when_many_threads_ask_at_once() -> None:
+    """Thirty students opening the playground together used to start thirty Monte Carlo estimates of
+    the same ceiling (the cache fills only when one finishes): ~30 s of both cores."""
+    import threading
+    import time
+
+    from neuronlab.tasks.ceilings import computed_once
+
+    calls: list[float] = []
+
+    @computed_once
+    def slow(noise: float) -> float:
+        calls.append(noise)
+        time.sleep(0.05)  # long enough that the other threads arrive while it runs
+        return noise * 2
+
+    start = threading.Barrier(8)
+    results: list[float] = []
+
+    def ask() -> None:
+        start.wait()
+        results.append(slow(0.25))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [0.5] * 8 and calls == [0.25]
+    assert slow(0.5) == 1.0 and calls == [0.25, 0.5]

@@ -14,8 +14,11 @@ targets, 1 − E[Var(y | x)] / Var(y), in expectation over the generator.
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import ParamSpec, TypeVar, cast
 
 import numpy as np
 from scipy import integrate
@@ -23,6 +26,28 @@ from scipy.special import expit, logsumexp, ndtr, softmax
 from scipy.stats import rice
 
 N_MC = 40_000  # Monte Carlo samples: standard error < 0.25 / sqrt(N_MC) = 0.00125 for two classes
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def computed_once(func: Callable[P, R]) -> Callable[P, R]:
+    """``lru_cache`` that computes each argument tuple once even when many threads ask at once.
+
+    A Monte Carlo ceiling takes about a second; thirty students opening the playground at the same
+    moment would otherwise each start the same estimate (the cache fills only when one finishes) and
+    keep both cores busy for half a minute.  One lock serialises the computations; the others wait
+    and read the cache.
+    """
+    cached = cast(Callable[P, R], lru_cache(maxsize=128)(func))  # hashable arguments: floats, tuples
+    lock = threading.Lock()
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with lock:
+            return cached(*args, **kwargs)
+
+    return wrapper
 MC_SEED = 12345  # ceilings are facts about a generator, not about a task's seed
 _CHUNK = 2_000  # rows per block when a (rows × curve points) distance matrix is built
 

@@ -8,7 +8,7 @@ loader draws with ``seed`` and splits with the same seed, so one number reproduc
 
 from __future__ import annotations
 
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -131,7 +131,7 @@ def moon_lower(u: np.ndarray) -> np.ndarray:
     return np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)], axis=1)
 
 
-@lru_cache(maxsize=128)
+@ceilings.computed_once
 def moons_ceiling(noise: float) -> float:
     """Bayes accuracy of make_moons: the arcs are disjoint, so 1 without noise."""
     return 1.0 if noise == 0.0 else ceilings.curve_mixture_mc((moon_upper, moon_lower), noise)[0]
@@ -188,7 +188,7 @@ def make_spirals(n_samples: int, *, noise: float, turns: float, random_state: in
     return X[order], y[order]
 
 
-@lru_cache(maxsize=128)
+@ceilings.computed_once
 def spirals_ceiling(noise: float, turns: float) -> float:
     """Bayes accuracy of make_spirals; the arms touch only at the origin, so 1 without noise."""
     return 1.0 if noise == 0.0 else ceilings.curve_mixture_mc(spiral_arms(turns), noise)[0]
