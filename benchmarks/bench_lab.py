@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_lab.py [--students 30] [--seconds 15] [--fps 20] [--epochs-per-frame 1]
 
-The lab runs in its own process (uvicorn, fresh SQLite store in a temp dir, one worker, as
+The lab runs in its own process (uvicorn, fresh SQLite store in a temp dir, one exclusive worker, as
 ``neuronlab lab`` runs it).  Each student starts a playground (moons, 2 hidden layers of 4, tanh — the
 page's defaults) and plays it as the page does: it pulls the next frame (``POST step`` with
 ``curve: false``) once the last has arrived, at most ``--fps`` a second, one request in flight; once a
@@ -35,7 +35,7 @@ SERVER = """
 import sys
 from neuronlab.web import create_app
 import uvicorn
-uvicorn.run(create_app(sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+uvicorn.run(create_app(sys.argv[1], exclusive=True), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 
 

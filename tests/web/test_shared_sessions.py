@@ -112,3 +112,38 @@ def test_uploaded_tables_and_neurons_are_shared(two: tuple[TestClient, TestClien
     here = NeuronStepper(NeuronConfig(task="and", eta=0.5))
     here.step()
     assert second["step"] == 2 and second["w_new"] == here.step()["w_new"]
+
+
+def test_an_exclusive_lab_plays_without_round_trips_and_still_backs_sessions_up(tmp_path: Path) -> None:
+    """One worker (the default lab) trusts its own copies: a played frame reads nothing and writes at
+    most once per WRITE_BEHIND_S; a hand-set weight is stored at once, and a session dropped from
+    memory comes back from the store at its stored state."""
+    from neuronlab.web import shared
+
+    app = create_app(tmp_path / "lab.db", exclusive=True)
+    with TestClient(app) as a:
+        sid = a.post("/api/playground", json={"config": CONFIG}).json()["id"]
+        url = f"/api/playground/{sid}"
+        statements: list[str] = []
+        engine = app.state.states.engine
+
+        def record(*args: Any) -> None:
+            statements.append(args[2])
+
+        event.listen(engine, "before_cursor_execute", record)
+        for _ in range(5):  # well inside WRITE_BEHIND_S: five frames, no database statement at all
+            assert a.post(f"{url}/step", json={"epochs": 1, "curve": False}).status_code == 200
+        assert statements == []
+        edit = {"layer": 0, "row": 0, "col": 1, "value": 0.5}
+        assert a.post(f"{url}/weights", json=edit).status_code == 200  # not just play: stored at once
+        assert [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+        event.remove(engine, "before_cursor_execute", record)
+        stored = app.state.states.get(sid)
+        assert stored is not None and stored.state["epoch"] == 5 and len(stored.state["edits"]) == 1
+
+        app.state.lab.sessions.local.pop(sid)  # evicted from memory: rebuilt from the store by replay
+        again = a.get(url).json()
+        assert again["state"]["epoch"] == 5 and again["state"]["edits"][0]["value"] == 0.5
+        assert shared.WRITE_BEHIND_S > 0
+    app.state.store.close()
+    app.state.states.close()

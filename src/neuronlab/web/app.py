@@ -85,9 +85,11 @@ class BodyLimit:
 
 
 def create_app(db_url: str | os.PathLike[str] | None = None, *, store: RunStore | None = None,
-               allowed_hosts: Sequence[str] | None = None) -> FastAPI:
+               allowed_hosts: Sequence[str] | None = None, exclusive: bool = False) -> FastAPI:
     """The lab on the store at ``db_url`` (see :func:`neuronlab.store.resolve_url`), or on ``store``;
-    with ``allowed_hosts`` (see :func:`neuronlab.web.hosts.allowed_hosts`) only those Host values."""
+    with ``allowed_hosts`` (see :func:`neuronlab.web.hosts.allowed_hosts`) only those Host values.
+    ``exclusive``: this process alone serves its sessions (one worker), so it trusts its own copies
+    instead of reading their versions from the store on every request."""
     import torch
 
     torch.set_num_threads(1)  # tiny nets, many students: one intra-op thread per training call is fastest
@@ -98,7 +100,7 @@ def create_app(db_url: str | os.PathLike[str] | None = None, *, store: RunStore 
     app.state.store = store if store is not None else RunStore(db_url)
     app.state.db_url = app.state.store.url
     app.state.states = SessionStates(app.state.db_url)  # the sessions every worker process shares
-    app.state.lab = LabState.on(app.state.states)
+    app.state.lab = LabState.on(app.state.states, exclusive=exclusive)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.scoreboard = False  # the scoreboard's entry page (a path), when its router is installed
 

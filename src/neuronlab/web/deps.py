@@ -37,10 +37,11 @@ class LabState:
     datasets: SharedDatasets
 
     @classmethod
-    def on(cls, states: SessionStates, *, capacity: int = 500) -> LabState:
+    def on(cls, states: SessionStates, *, capacity: int = 500, exclusive: bool = False) -> LabState:
+        """``exclusive``: this process is the only one serving these sessions (see :mod:`~neuronlab.web.shared`)."""
         datasets = SharedDatasets(states)
-        return cls(SharedSessions(states, playground_kind(datasets), capacity=capacity),
-                   SharedSessions(states, neuron_kind(datasets), capacity=capacity), datasets)
+        return cls(SharedSessions(states, playground_kind(datasets), capacity=capacity, exclusive=exclusive),
+                   SharedSessions(states, neuron_kind(datasets), capacity=capacity, exclusive=exclusive), datasets)
 
 
 def get_store(request: Request) -> RunStore:

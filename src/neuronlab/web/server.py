@@ -56,7 +56,7 @@ def bind(host: str, port: int) -> socket.socket:
 def worker_app() -> FastAPI:
     """The app of one worker process (a uvicorn factory), configured by :func:`serve`."""
     settings = json.loads(os.environ[SETTINGS_ENV])
-    return create_app(settings["db"], allowed_hosts=settings["hosts"])
+    return create_app(settings["db"], allowed_hosts=settings["hosts"], exclusive=settings.get("workers", 1) == 1)
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8000, db: str | None = None, workers: int = 1,
@@ -82,7 +82,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, db: str | None = None, w
     if name in EVERY_ADDRESS and not allowed_host:
         print("  on every address, but it answers only Host names it knows: pass --allowed-host NAME (the name "
               "students type, e.g. this machine's) or --allowed-host '*'", flush=True)
-    os.environ[SETTINGS_ENV] = json.dumps({"db": url, "hosts": hosts})
+    os.environ[SETTINGS_ENV] = json.dumps({"db": url, "hosts": hosts, "workers": workers})
     config = uvicorn.Config("neuronlab.web.server:worker_app", factory=True, workers=workers, log_level="warning",
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
     try:
