@@ -41,3 +41,17 @@ def test_the_printed_url_is_already_listening(tmp_path: Path) -> None:
     finally:
         err = server.stop()
     assert "Traceback" not in err, err
+
+
+def test_the_listening_socket_has_nodelay_so_keep_alive_requests_do_not_wait_for_delayed_acks() -> None:
+    """Without TCP_NODELAY (asyncio sets it only on sockets created with proto IPPROTO_TCP) every
+    keep-alive request of a pulling page waited ~40 ms for the client's delayed ACK."""
+    import socket
+
+    from neuronlab.web.server import bind
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        sock.close()

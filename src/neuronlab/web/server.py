@@ -38,6 +38,10 @@ def bind(host: str, port: int) -> socket.socket:
     name = split_host(host)[0] or "0.0.0.0"
     sock = socket.socket(socket.AF_INET6 if ":" in name else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a just-stopped lab's port is free at once
+    # Accepted connections inherit TCP_NODELAY (Linux).  asyncio sets it only on sockets whose proto is
+    # IPPROTO_TCP, and a socket made like this one has proto 0: without it, a response written as two
+    # segments (headers, body) waits for the client's delayed ACK, 40 ms per request on keep-alive.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((name, port))
         sock.listen(2048)
