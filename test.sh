@@ -5,14 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh dev
 bash scripts/apt-deps.sh
-# One BLAS/OpenMP thread per process: pytest runs one worker per core, and oversubscribed
-# OpenBLAS makes small GP fits ~30x slower.
+# pytest runs one worker per core (at most 4); counted before OMP_NUM_THREADS is set, which nproc obeys.
+workers=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+[ "$workers" -gt 4 ] && workers=4
+# One BLAS/OpenMP thread per process: oversubscribed OpenBLAS makes small GP fits ~30x slower.
 export PYTHONHASHSEED=0 MPLBACKEND=Agg OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 echo "== ruff"
 .venv/bin/ruff check src tests benchmarks notebooks
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
-workers=$(nproc 2>/dev/null || echo 2)
-[ "$workers" -gt 4 ] && workers=4
 exec .venv/bin/pytest -n "$workers" "$@"
