@@ -13,10 +13,11 @@ request-scoped dependency beneath).  A route therefore never saves a session its
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, HTTPException, Request
 
 from neuronlab.playground import NeuronStepper, Session
@@ -58,42 +59,66 @@ StoreDep = Annotated[RunStore, Depends(get_store)]
 LabDep = Annotated[LabState, Depends(get_lab)]
 
 
-def _checked_out(shared: SharedSessions[Any], sid: str, what: str) -> Iterator[Copy[Any]]:
-    copy = shared.checkout(sid)
+# The dependencies are async so that the common case (an exclusive lab's own copy, nothing to store
+# yet) runs on the event loop: a sync dependency is a thread hand-off each way, which under 30 playing
+# students cost more server CPU than drawing the frame.  Store work and rebuilds still go to a thread.
+
+
+async def _sync(shared: SharedSessions[Any], sid: str, copy: Copy[Any]) -> bool:
+    if not shared.needs_write(copy):
+        return True
+    stored: bool = await anyio.to_thread.run_sync(shared.sync, sid, copy)
+    return stored
+
+
+async def _open(shared: SharedSessions[Any], sid: str, what: str) -> Copy[Any]:
+    copy = shared.peek(sid)
+    if copy is None:
+        copy = await anyio.to_thread.run_sync(shared.checkout, sid)
     if copy is None:
         raise HTTPException(404, f"no {what} session {sid!r} (it expired or was deleted); "
                                  "reload the page to start a new one")
+    return copy
+
+
+# Each pair: the request-scoped copy (stored again after the response: a stream, after its last frame)
+# and the function-scoped session (stored before the response leaves; 409 when another process won).
+
+
+async def session_copy(sid: str, lab: LabDep) -> AsyncIterator[Copy[Session]]:
+    copy = await _open(lab.sessions, sid, "playground")
     try:
         yield copy
     finally:
-        shared.sync(sid, copy)  # after the response (a stream: after its last frame); a conflict drops the copy
+        await _sync(lab.sessions, sid, copy)
 
 
-def _synced(shared: SharedSessions[Any], sid: str, copy: Copy[Any], request: Request) -> Iterator[Any]:
+async def get_session(sid: str, lab: LabDep, copy: Annotated[Copy[Session], Depends(session_copy)],
+                      request: Request) -> AsyncIterator[Session]:
     try:
         yield copy.item
     finally:
-        stored = shared.sync(sid, copy)
+        stored = await _sync(lab.sessions, sid, copy)
     if not stored and request.method != "GET":  # a GET changes nothing but a stream, whose client is gone
         raise HTTPException(409, CONFLICT)
 
 
-def session_copy(sid: str, lab: LabDep) -> Iterator[Copy[Session]]:
-    yield from _checked_out(lab.sessions, sid, "playground")
+async def stepper_copy(nid: str, lab: LabDep) -> AsyncIterator[Copy[NeuronStepper]]:
+    copy = await _open(lab.neurons, nid, "neuron")
+    try:
+        yield copy
+    finally:
+        await _sync(lab.neurons, nid, copy)
 
 
-def get_session(sid: str, lab: LabDep, copy: Annotated[Copy[Session], Depends(session_copy)],
-                request: Request) -> Iterator[Session]:
-    yield from _synced(lab.sessions, sid, copy, request)
-
-
-def stepper_copy(nid: str, lab: LabDep) -> Iterator[Copy[NeuronStepper]]:
-    yield from _checked_out(lab.neurons, nid, "neuron")
-
-
-def get_stepper(nid: str, lab: LabDep, copy: Annotated[Copy[NeuronStepper], Depends(stepper_copy)],
-                request: Request) -> Iterator[NeuronStepper]:
-    yield from _synced(lab.neurons, nid, copy, request)
+async def get_stepper(nid: str, lab: LabDep, copy: Annotated[Copy[NeuronStepper], Depends(stepper_copy)],
+                      request: Request) -> AsyncIterator[NeuronStepper]:
+    try:
+        yield copy.item
+    finally:
+        stored = await _sync(lab.neurons, nid, copy)
+    if not stored and request.method != "GET":
+        raise HTTPException(409, CONFLICT)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

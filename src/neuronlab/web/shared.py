@@ -109,16 +109,30 @@ class SharedSessions(Generic[T]):
         copy = self.local.pop(sid)
         return None if copy is None else copy.item
 
+    def peek(self, sid: str) -> Copy[T] | None:
+        """The copy :meth:`checkout` would return when that needs no database (an exclusive lab's own
+        copy), else None: the caller may then skip a thread hand-off."""
+        return self.local.get(sid) if self.exclusive else None
+
+    def needs_write(self, copy: Copy[T]) -> bool:
+        """Would :meth:`sync` touch the store now (the state changed, and not only by play within the
+        write-behind window)?  Cheap and lock-free; ``sync`` decides again under its lock."""
+        return self._needs_write(copy, self.kind.state(copy.item))
+
+    def _needs_write(self, copy: Copy[T], state: dict[str, Any]) -> bool:
+        if state == copy.state:
+            return False
+        # write-behind: in an exclusive lab the next change after WRITE_BEHIND_S stores more play
+        return not (self.exclusive and self._only_played(copy.state, state)
+                    and time.monotonic() - copy.stored_at < WRITE_BEHIND_S)
+
     def sync(self, sid: str, copy: Copy[T]) -> bool:
         """Store the session's state if the request changed it; False when another process changed it
         first (this copy is then dropped, so the next request rebuilds the stored one)."""
         state = self.kind.state(copy.item)
         with self._lock:
-            if state == copy.state:
+            if not self._needs_write(copy, state):
                 return True
-            if self.exclusive and self._only_played(copy.state, state) \
-                    and time.monotonic() - copy.stored_at < WRITE_BEHIND_S:
-                return True  # write-behind: the next change after WRITE_BEHIND_S stores it
             version = self.states.advance(sid, expected=copy.version, state=state)
             if version is None:
                 if self.local.get(sid) is copy:
