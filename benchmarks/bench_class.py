@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from neuronlab.store.engine import make_engine
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from bench_lab import free_port, pct  # noqa: E402  (the playground benchmark's helpers)
 from bench_store import pg_server, scratch_pg  # noqa: E402  (the store benchmark's PostgreSQL recipe)
 
 
@@ -56,17 +56,6 @@ class Student:
     ids: list[int] = field(default_factory=list)
     workers: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)  # refused playground requests, with their reason
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def tree_cpu(pid: int) -> float:

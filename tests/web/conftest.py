@@ -6,14 +6,12 @@ Screenshots go to test-artifacts/ (gitignored).
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from lab_process import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
@@ -21,33 +19,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run", "--disable-sync", "--disable-quic"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """The lab served by uvicorn in a thread, on its own SQLite store: (its URL, the store's path)."""
-    import uvicorn
-
     from neuronlab.web import create_app
 
     db = tmp_path_factory.mktemp("lab") / "lab.db"
-    app = create_app(db)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the lab did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", str(db)
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.store.close()
+    with serving(create_app(db)) as url:
+        yield url, str(db)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Shared by the tests that run ``neuronlab lab`` as a real process: start it, find its workers, stop it."""
+"""Shared by the tests that serve the lab for real: as a ``neuronlab lab`` process (start it, find its
+workers, stop it), or an app under uvicorn in a thread of the test process."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -19,6 +24,27 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(app: Any, **config: Any) -> Iterator[str]:
+    """``app`` served by a real uvicorn on a free 127.0.0.1 port, in a thread; yields its URL and stops
+    it (and closes the app's store) after.  ``config``: more ``uvicorn.Config`` arguments."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", **config))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the lab did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        app.state.store.close()
 
 
 class LabProcess:

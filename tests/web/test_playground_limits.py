@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from lab_process import free_port, serving
 
 from neuronlab.playground import PlaygroundConfig, Session
 from neuronlab.playground.budget import Budget
@@ -41,31 +41,9 @@ def most_epochs(config: dict[str, Any], cap: float = BUDGET.request_seconds) -> 
     return int((cap - shape.frame_seconds()) / shape.epoch_seconds())
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def running(app: FastAPI) -> Iterator[str]:
-    """``app`` served by a real uvicorn on a free 127.0.0.1 port, in a thread; yields its URL."""
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning",
-                                           timeout_graceful_shutdown=3))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the lab did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{server.config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        app.state.store.close()
+def running(app: FastAPI) -> AbstractContextManager[str]:
+    """``app`` served by a real uvicorn in a thread, with the lab's 3 s graceful shutdown."""
+    return serving(app, timeout_graceful_shutdown=3)
 
 
 def lab_app(tmp_path: Path, budget: Budget = BUDGET) -> FastAPI:
