@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# computed ceilings are cached on disk (tasks/ceilings.py): each test session starts with an empty cache of its own
+os.environ.setdefault("NEURONLAB_CACHE", tempfile.mkdtemp(prefix="neuronlab-test-cache-"))
 
 import torch
 

@@ -9,6 +9,11 @@ must never beat a ceiling by more than sampling error.
 from __future__ import annotations
 
 import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -221,7 +226,8 @@ def test_ceilings_fall_as_noise_grows_and_are_one_without_noise() -> None:
     assert moons_ceiling(0.2) > moons_ceiling(0.4)
 
 
-def test_a_ceiling_is_computed_once_when_many_threads_ask_at_once() -> None:
+def test_a_ceiling_is_computed_once_when_many_threads_ask_at_once(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Thirty students opening the playground together used to start thirty Monte Carlo estimates of
     the same ceiling (the cache fills only when one finishes): ~30 s of both cores."""
     import threading
@@ -229,6 +235,7 @@ def test_a_ceiling_is_computed_once_when_many_threads_ask_at_once() -> None:
 
     from neuronlab.tasks.ceilings import computed_once
 
+    monkeypatch.setenv("NEURONLAB_CACHE", str(tmp_path))
     calls: list[float] = []
 
     @computed_once
@@ -251,3 +258,32 @@ def test_a_ceiling_is_computed_once_when_many_threads_ask_at_once() -> None:
         t.join()
     assert results == [0.5] * 8 and calls == [0.25]
     assert slow(0.5) == 1.0 and calls == [0.25, 0.5]
+
+
+def _ceiling_in_a_fresh_process(cache: Path, noise: float) -> float:
+    code = f"from neuronlab.tasks.synthetic import moons_ceiling; print(repr(moons_ceiling({noise!r})))"
+    env = dict(os.environ, NEURONLAB_CACHE=str(cache))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def test_a_ceiling_is_kept_on_disk_for_the_next_process(tmp_path: Path) -> None:
+    """A Monte Carlo ceiling costs ~1 s, as much as a whole batched sweep: a fresh process reads it from
+    the cache file instead of estimating it again; a damaged file is ignored and rewritten."""
+    from neuronlab.tasks.ceilings import cache_path
+
+    first = _ceiling_in_a_fresh_process(tmp_path, 0.37)
+    path = tmp_path / "ceilings.json"
+    data = json.loads(path.read_text())
+    (key,) = data["values"]
+    assert data["values"][key] == first and 0.8 < first < 1.0
+    # the next process reads the file: a value planted there is what it returns
+    data["values"][key] = 0.123
+    path.write_text(json.dumps(data))
+    assert _ceiling_in_a_fresh_process(tmp_path, 0.37) == 0.123
+    # a damaged or foreign file is ignored: the value is estimated again and the file repaired
+    for damaged in ("{not json", json.dumps({"version": -1, "values": {key: 0.5}}), json.dumps([1, 2])):
+        path.write_text(damaged)
+        assert _ceiling_in_a_fresh_process(tmp_path, 0.37) == first
+        assert json.loads(path.read_text())["values"][key] == first
+    assert cache_path().name == "ceilings.json"

@@ -3,6 +3,8 @@ early stopping restores the best epoch, divergence is reported with its epoch.""
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 
 import numpy as np
@@ -195,8 +197,10 @@ def test_history_continues_across_calls_and_converts_to_dict() -> None:
                    generator=torch.Generator().manual_seed(0))
     assert history.epoch == [1, 2, 3, 4, 5, 6] and len(history) == 6
     d = history.to_dict()
-    assert set(d) >= {"epoch", "train_loss", "val_loss", "val_metric", "best_epoch", "stopped_epoch"}
-    assert d["stopped_epoch"] == 6
+    assert set(d) == {f.name for f in dataclasses.fields(History)}  # every field, nothing else
+    assert d == dataclasses.asdict(history) and d["stopped_epoch"] == 6
+    d["train_loss"].append(0.0)  # a copy: the history is not changed through it
+    assert len(history.train_loss) == 6
 
 
 def test_on_epoch_end_can_stop_training() -> None:

@@ -96,7 +96,7 @@ def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: in
     history = getattr(final_estimator(estimator), "history_", None)
     history_columns = None
     if history is not None:
-        history_columns = {k: [float(x) for x in v] for k, v in history.to_dict().items()
+        history_columns = {k: list(map(float, v)) for k, v in history.to_dict().items()
                            if isinstance(v, list | tuple) and k != "epoch"}
     return metrics, history_columns, _figures(estimator, task, history) if figures else {}
 

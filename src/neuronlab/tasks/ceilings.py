@@ -15,10 +15,14 @@ targets, 1 − E[Var(y | x)] / Var(y), in expectation over the generator.
 from __future__ import annotations
 
 import functools
+import json
+import math
+import os
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import ParamSpec, TypeVar, cast
+from pathlib import Path
+from typing import ParamSpec
 
 import numpy as np
 from scipy import integrate
@@ -28,26 +32,73 @@ from scipy.stats import rice
 N_MC = 40_000  # Monte Carlo samples: standard error < 0.25 / sqrt(N_MC) = 0.00125 for two classes
 
 P = ParamSpec("P")
-R = TypeVar("R")
 
 
-def computed_once(func: Callable[P, R]) -> Callable[P, R]:
-    """``lru_cache`` that computes each argument tuple once even when many threads ask at once.
+CACHE_VERSION = 1  # bump when a ceiling's formula or its Monte Carlo settings change
 
-    A Monte Carlo ceiling takes about a second; thirty students opening the playground at the same
-    moment would otherwise each start the same estimate (the cache fills only when one finishes) and
-    keep both cores busy for half a minute.  One lock serialises the computations; the others wait
-    and read the cache.
+
+def cache_path() -> Path:
+    """The file that keeps computed ceilings between processes: ``$NEURONLAB_CACHE/ceilings.json``
+    (``NEURONLAB_CACHE`` defaults to ``$XDG_CACHE_HOME/neuronlab``, that to ``~/.cache``)."""
+    root = os.environ.get("NEURONLAB_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "neuronlab")
+    return Path(root) / "ceilings.json"
+
+
+def _read_cache(path: Path) -> dict[str, float]:
+    """The cached values; an unreadable, foreign or damaged file counts as empty (values are recomputed)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or not isinstance(data.get("values"), dict):
+        return {}
+    return {k: float(v) for k, v in data["values"].items() if isinstance(v, int | float) and math.isfinite(v)}
+
+
+def _write_cache(path: Path, key: str, value: float) -> None:
+    """Add one value: read, merge, write a temporary file and rename it over the old one, so a reader never
+    sees half a file.  A lost race drops another process's value (it is recomputed), never corrupts."""
+    try:
+        values = _read_cache(path)
+        values[key] = value
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps({"version": CACHE_VERSION, "values": values}))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: the value is simply recomputed next time
+
+
+def computed_once(func: Callable[P, float]) -> Callable[P, float]:
+    """Cache a ceiling in this process and on disk, computing each argument tuple once even when many
+    threads ask at once.
+
+    A Monte Carlo ceiling takes about a second: as much as the whole batched training of a 256-model
+    sweep, and every fresh ``neuronlab`` process would pay it again.  On disk (``cache_path``) it is
+    paid once per machine.  In the process, thirty students opening the playground at the same moment
+    would otherwise each start the same estimate (the cache fills only when one finishes) and keep both
+    cores busy for half a minute: one lock serialises the computations; the others wait and read.
     """
-    cached = cast(Callable[P, R], lru_cache(maxsize=128)(func))  # hashable arguments: floats, tuples
     lock = threading.Lock()
+    memo: dict[str, float] = {}
 
     @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> float:
+        key = f"{func.__module__}.{func.__qualname__}{args!r}{sorted(kwargs.items())!r}"
         with lock:
-            return cached(*args, **kwargs)
+            if key not in memo:
+                path = cache_path()
+                stored = _read_cache(path).get(key)
+                if stored is None:
+                    stored = float(func(*args, **kwargs))
+                    _write_cache(path, key, stored)
+                memo[key] = stored
+            return memo[key]
 
     return wrapper
+
+
 MC_SEED = 12345  # ceilings are facts about a generator, not about a task's seed
 _CHUNK = 2_000  # rows per block when a (rows × curve points) distance matrix is built
 
