@@ -11,6 +11,8 @@
 # `neuronlab practical check imperial_3_3_pytorch_mlp.ipynb`.
 
 # %%
+import os
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -23,6 +25,7 @@ from neuronlab.evaluate import honest_pipeline
 from neuronlab.plots import plot_decision_boundary, plot_regression_grid, regression_grid_data
 from neuronlab.practicals import check
 from neuronlab.practicals.lab import notebook_setup, record_runs
+from neuronlab.practicals.scoreboard import connect
 
 store = notebook_setup()
 torch.manual_seed(0)
@@ -332,22 +335,56 @@ assert (regression.test >= 0.9).all()
 # with x² and sinh 5. Would fewer neurons do (§3.2's side by side)? Try widths 2 and 8 in the spec.
 
 # %% [markdown]
-# ## 9. Submit to the scoreboard
+# ## 9. Submit to the class scoreboard
 #
-# Train your best model, predict the **test inputs** and save them as `id,prediction`. Once the class
-# scoreboard (the neuronlab web lab) is running, you will submit this file to it with `neuronlab`;
-# until then, keep it with your notes. The test labels stay with the scoreboard: do not tune on them.
+# The scoreboard keeps its own test set, drawn with a secret seed: `nl.load_task("moons", seed=0).X_test`
+# are *other* points, and predictions for them score at chance. Fetch the class task's test inputs,
+# predict every row, submit. Your instructor gives you the lab's address, the task (its name or id)
+# and a join code. From a terminal:
+#
+#     neuronlab class join JOIN_CODE --name "Your Name" --url http://LAB:8000      # prints your token once
+#     neuronlab class fetch moons --url http://LAB:8000 --token TOKEN --out test_inputs.csv
+#     neuronlab class submit moons predictions.csv --url http://LAB:8000 --token TOKEN
+#
+# (`neuronlab class submit moons --run ID ...` submits a recorded run instead: it is trained again from
+# its spec and seed and predicts the fetched inputs.) Below, the same steps from Python: set `LAB_URL`
+# and `TOKEN` (or the environment variables `NEURONLAB_LAB_URL`, `NEURONLAB_STUDENT_TOKEN`), and `TASK`.
+# The model learns from the class task's own training rows. The test labels stay with the scoreboard:
+# do not tune on them; the board shows the Ladder's value, not every small change.
 
 # %%
-moons = nl.load_task("moons", seed=0)
-X, t = tensors(moons, "train")
+LAB_URL = os.environ.get("NEURONLAB_LAB_URL")
+TOKEN = os.environ.get("NEURONLAB_STUDENT_TOKEN")
+TASK = os.environ.get("NEURONLAB_CLASS_TASK", "moons")
+
+
+def predict(model, X):
+    """Class 0/1 for each row of X (a NumPy array) from a module that outputs P(class 1)."""
+    with torch.no_grad():
+        return (model(torch.as_tensor(X, dtype=torch.float32))[:, 0] > 0.5).int().numpy()
+
+
+board = connect(url=LAB_URL, token=TOKEN) if LAB_URL and TOKEN else None
+if board is not None:
+    X_class, t_class = board.training_rows(TASK)  # the class task's training rows, with their labels
+    X, t = torch.as_tensor(X_class, dtype=torch.float32), torch.as_tensor(t_class, dtype=torch.float32)[:, None]
+else:  # no lab yet: practise on your own draw of moons (generated data is free)
+    X, t = tensors(nl.load_task("moons", seed=0), "train")
 best = MLP(2, 40)
 fit(best, X, t, epochs=300, lr=0.02, optimizer=torch.optim.Adam)
-with torch.no_grad():
-    prediction = (best(torch.as_tensor(moons.X_test, dtype=torch.float32))[:, 0] > 0.5).int().numpy()
-submission = pd.DataFrame({"id": np.arange(len(prediction)), "prediction": prediction})
-submission.to_csv("predictions_moons.csv", index=False)
-print(f"wrote predictions_moons.csv: {len(submission)} test predictions")
+print(f"training accuracy {accuracy(best(X), t):.3f}")
+
+if board is not None:
+    inputs = board.fetch(TASK)  # the scoreboard's test inputs: row i is test id i
+    prediction = predict(best, inputs.X)
+    pd.DataFrame({"id": np.arange(len(prediction)), "prediction": prediction}).to_csv("predictions.csv", index=False)
+    submitted = board.submit(TASK, prediction)
+    board.close()
+    print(f"submitted {len(prediction)} predictions to {inputs.task.name!r}: {submitted.status}, "
+          f"your board value {submitted.published}")
+else:
+    print("no lab given: set LAB_URL and TOKEN (see above) to fetch the class's test inputs and submit")
 ### BEGIN HIDDEN TESTS
-assert np.mean(prediction == moons.y_test) >= 0.85
+assert accuracy(best(X), t) >= 0.85
+assert board is None or submitted.status == "scored"
 ### END HIDDEN TESTS

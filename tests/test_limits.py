@@ -14,8 +14,8 @@ import pytest
 
 from neuronlab import limits
 from neuronlab.errors import NeuronlabError
+from neuronlab.estimators import MLPClassifier, MLPRegressor, NeuronClassifier, NeuronRegressor
 from neuronlab.limits import LimitError
-from neuronlab.nn.estimators import MLPClassifier, MLPRegressor, NeuronClassifier, NeuronRegressor
 
 MEMORY_CAP = 2 * 1024**3  # an attack that allocates instead of refusing dies of MemoryError under this
 
@@ -120,15 +120,15 @@ def test_one_class_prints_the_label_as_written() -> None:
 def test_prediction_is_the_same_in_row_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Predictions go through wide layers a block of rows at a time (a decision grid through a wide
     layer was 1.3 GB at once); the blocks give the same numbers as one pass."""
-    from neuronlab.nn import estimators
+    from neuronlab.estimators import base
 
     grid = np.random.default_rng(1).normal(size=(50_000, 2))
     models = [MLPClassifier(hidden=(300,), max_epochs=3, random_state=0).fit(X20, Y20),
               NeuronRegressor(n_neurons=300, max_epochs=2, random_state=0).fit(X20, Y20.astype(float))]
-    assert len(estimators._row_chunks(grid, 300)) > 1
+    assert len(base.row_chunks(grid, 300)) > 1
     chunked = [models[0].predict_proba(grid), models[1].predict(grid)]
-    monkeypatch.setattr(estimators, "PREDICT_VALUES", 10**12)
-    assert len(estimators._row_chunks(grid, 300)) == 1
+    monkeypatch.setattr(base, "PREDICT_VALUES", 10**12)
+    assert len(base.row_chunks(grid, 300)) == 1
     whole = [models[0].predict_proba(grid), models[1].predict(grid)]
     for a, b in zip(chunked, whole, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)

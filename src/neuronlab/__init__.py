@@ -27,12 +27,14 @@ _LAZY: dict[str, str] = {
     "get_activation": "neuronlab.nn.activations",
     "Neuron": "neuronlab.nn.neuron",
     "SideBySide": "neuronlab.nn.side_by_side",
-    "MLPClassifier": "neuronlab.nn.estimators",
-    "MLPRegressor": "neuronlab.nn.estimators",
-    "NeuronClassifier": "neuronlab.nn.estimators",
-    "NeuronRegressor": "neuronlab.nn.estimators",
+    "MLPClassifier": "neuronlab.estimators",
+    "MLPRegressor": "neuronlab.estimators",
+    "NeuronClassifier": "neuronlab.estimators",
+    "NeuronRegressor": "neuronlab.estimators",
+    "BayesianNeuronClassifier": "neuronlab.estimators.bayes_neuron",
+    "compare": "neuronlab.studies.compare",
     "HandFeature": "neuronlab.nn.baselines",
-    "make_model": "neuronlab.nn.baselines",
+    "make_model": "neuronlab.estimators.registry",
     # evaluation
     "classification_report": "neuronlab.evaluate",
     "regression_report": "neuronlab.evaluate",
@@ -71,6 +73,9 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the real names
     from neuronlab.errors import ConfigError, DataError, DivergedError, NeuronlabError, TaskError
+    from neuronlab.estimators import MLPClassifier, MLPRegressor, NeuronClassifier, NeuronRegressor
+    from neuronlab.estimators.bayes_neuron import BayesianNeuronClassifier
+    from neuronlab.estimators.registry import make_model
     from neuronlab.evaluate import (
         classification_report,
         cross_validate_task,
@@ -81,9 +86,9 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real names
     )
     from neuronlab.model_selection import GridSearchCV, RandomizedSearchCV
     from neuronlab.nn.activations import ACTIVATIONS, get_activation
-    from neuronlab.nn.baselines import HandFeature, make_model
-    from neuronlab.nn.estimators import MLPClassifier, MLPRegressor, NeuronClassifier, NeuronRegressor
+    from neuronlab.nn.baselines import HandFeature
     from neuronlab.nn.neuron import Neuron
     from neuronlab.nn.side_by_side import SideBySide
     from neuronlab.practicals import check
+    from neuronlab.studies.compare import compare
     from neuronlab.tasks import Task, TaskInfo, list_tasks, load_csv, load_task

@@ -13,10 +13,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from neuronlab import limits
+from neuronlab import config, limits
 from neuronlab.cli_class import register as register_class_commands
-from neuronlab.cli_common import console, friendly, print_json
+from neuronlab.cli_common import console, friendly, parse_params, print_json
 from neuronlab.cli_common import fmt as _fmt
+from neuronlab.cli_compare import register as register_compare_command
 from neuronlab.cli_runs import DbOption
 from neuronlab.cli_runs import _store as _open_store
 from neuronlab.cli_runs import register as register_experiment_commands
@@ -36,6 +37,7 @@ app.add_typer(practical_app, name="practical")
 register_experiment_commands(app)
 register_class_commands(app)
 register_web_commands(app)
+register_compare_command(study_app)
 
 
 @app.command("tasks")
@@ -69,41 +71,26 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
     return widths
 
 
-def _parse_params(pairs: list[str]) -> dict[str, Any]:
-    """``noise=0.3`` → {"noise": 0.3}: numbers become numbers, the rest stays text."""
-    from neuronlab.errors import ConfigError
-
-    params: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--param takes KEY=VALUE, such as noise=0.3; got {pair!r}")
-        value: Any = raw
-        for cast in (int, float):
-            try:
-                value = cast(raw)
-                break
-            except ValueError:
-                continue
-        params[key.strip()] = value
-    return params
-
-
 @app.command("train")
 @friendly
 def train_cmd(
     task: Annotated[str, typer.Argument(help="A task name (see `neuronlab tasks`) or a path to a CSV file.")],
-    model: Annotated[str, typer.Option(help="neuron | mlp | linear | gp")] = "mlp",
+    model: Annotated[str, typer.Option(help="neuron | mlp | linear | gp | bayes_neuron")] = "mlp",
     hidden: Annotated[str, typer.Option(help="Hidden widths, comma-separated (mlp).")] = "40",
     activation: Annotated[
         str | None, typer.Option(help="Activation (default: relu for mlp; sigmoid or identity for neuron).")
     ] = None,
-    eta: Annotated[float, typer.Option(help="Learning rate η.")] = 0.01,
-    alpha: Annotated[float, typer.Option(help="Weight decay α.")] = 1e-4,
-    epochs: Annotated[int, typer.Option(help="Maximum number of epochs.")] = 500,
-    batch_size: Annotated[int | None, typer.Option(help="Mini-batch size (default: full batch).")] = None,
+    eta: Annotated[float, typer.Option(help=config.doc("eta"))] = config.default("eta", "cli"),
+    alpha: Annotated[float, typer.Option(help=config.doc("alpha"))] = config.default("alpha", "cli"),
+    optimizer: Annotated[str, typer.Option(help=f"The optimiser (mlp): {' | '.join(config.OPTIMIZERS)}.")
+                         ] = config.default("optimizer", "cli"),
+    epochs: Annotated[int, typer.Option(help=config.doc("max_epochs"))] = config.default("max_epochs", "cli"),
+    batch_size: Annotated[int, typer.Option(help="Samples per gradient step (0: the full batch).")
+                          ] = config.default("batch_size", "cli"),
     no_bias: Annotated[bool, typer.Option("--no-bias", help="Train without a bias term.")] = False,
-    early_stopping: Annotated[bool, typer.Option(help="Stop when the validation score stalls (30 epochs).")] = False,
+    early_stopping: Annotated[bool, typer.Option(help=config.doc("early_stopping"))
+                              ] = config.default("early_stopping", "cli"),
+    tol: Annotated[float, typer.Option(help=config.doc("tol"))] = config.default("tol", "cli"),
     scale: Annotated[bool, typer.Option(help="Standardise inputs (scaler fitted on the training split only).")] = True,
     feature: Annotated[
         str | None, typer.Option(help="Hand-made feature map first: inv_sqrt (1/√x), sqrt, log, inv, square.")
@@ -126,7 +113,7 @@ def train_cmd(
     from neuronlab.experiments.oneoff import train_once
     from neuronlab.experiments.spec import spec_from_dict
 
-    task_table: dict[str, Any] = {"params": _parse_params(param or [])}
+    task_table: dict[str, Any] = {"params": parse_params(param or [])}
     if task.lower().endswith(".csv") or Path(task).is_file():
         if target is None:
             raise ConfigError(f"{task} is a CSV file: name its target column with --target COLUMN")
@@ -143,8 +130,8 @@ def train_cmd(
         model_table["activation"] = activation
     if feature is not None:
         model_table["feature"] = feature
-    train_table = {"eta": eta, "alpha": alpha, "max_epochs": epochs, "batch_size": batch_size or 0,
-                   "early_stopping": early_stopping}
+    train_table = {"eta": eta, "alpha": alpha, "optimizer": optimizer, "max_epochs": epochs,
+                   "batch_size": batch_size, "early_stopping": early_stopping, "tol": tol}
     spec = spec_from_dict({"name": f"train {label}", "seeds": [seed], "task": task_table, "model": model_table,
                            "train": train_table}, source="neuronlab train")
     store = _open_store(db) if db is not None or record else None
@@ -217,7 +204,7 @@ def study_hall_petch(
 
     limits.FOLDS.check(folds, "--folds {}")
     limits.EPOCHS.check(epochs, "--epochs {}")
-    study = run_hall_petch_study(seed=seed, n_splits=folds, max_epochs=epochs, task_params=_parse_params(param or []))
+    study = run_hall_petch_study(seed=seed, n_splits=folds, max_epochs=epochs, task_params=parse_params(param or []))
     if as_json:
         print_json(study.to_dict())
         return
@@ -282,11 +269,13 @@ def figures_cmd(
     only: Annotated[list[str] | None, typer.Option(help="Only these figures (repeat the option).")] = None,
 ) -> None:
     """Regenerate every figure the two practicals show, each with the numbers behind it."""
-    from neuronlab.figures import regenerate_all
+    from neuronlab.figures import figure_summary, regenerate_all
 
     written = regenerate_all(out, fast=fast, seed=seed, names=only)
     for name, path in written.items():
         console.print(f"{name:22s} {path}", highlight=False)
+        if (summary := figure_summary(path)) is not None:  # the figure's verdict on its slide's claim
+            console.print(f"{'':22s} {summary}", highlight=False, markup=False)
 
 
 def main() -> None:

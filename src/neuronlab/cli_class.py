@@ -1,7 +1,10 @@
-"""``neuronlab class ...``: the instructor's side of the scoreboard (thin faces over neuronlab.classroom).
+"""``neuronlab class ...``: the scoreboard from a terminal (thin faces over neuronlab.classroom).
 
-Tokens print once and are stored only as digests; pass the instructor token with ``--token`` or, to
-keep it out of the shell history, the environment variable ``NEURONLAB_CLASS_TOKEN``.
+The instructor's side (create, add-task, codes, close, export) works on the store; the student's side
+(join, fetch, submit) reaches the class through the lab's HTTP API (``--url``) or the store (``--db``),
+through :mod:`neuronlab.practicals.scoreboard`.  Tokens print once and are stored only as digests; pass
+the instructor token with ``--token`` or ``NEURONLAB_CLASS_TOKEN``, a student's with ``--token`` or
+``NEURONLAB_STUDENT_TOKEN`` (both keep it out of the shell history).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from neuronlab.cli_common import console, friendly, print_json
+from neuronlab.cli_common import console, friendly, parse_params, print_json
 
 class_app = typer.Typer(help="Run a class scoreboard: tasks with withheld labels, join codes, rankings.",
                         no_args_is_help=True)
@@ -83,7 +86,6 @@ def add_task_cmd(
     n_samples or test_fraction; a board small enough for a probing student to read gets one warning line.
     """
     from neuronlab.classroom.risk import board_warning
-    from neuronlab.cli import _parse_params
     from neuronlab.errors import DataError
 
     csv_text = None
@@ -102,7 +104,7 @@ def add_task_cmd(
         rules["public_fraction"] = public_fraction
     room = _room(db)
     info = room.add_task(class_id=class_id, instructor_token=token, name=name, task=task,
-                         params=_parse_params(param or []), csv_text=csv_text, target=target, kind=kind,
+                         params=parse_params(param or []), csv_text=csv_text, target=target, kind=kind,
                          test_fraction=test_fraction, **rules)
     room.close()
     warning = board_warning(info)
@@ -189,3 +191,111 @@ def export_cmd(task_id: Annotated[int, typer.Argument(help="The task id.")], tok
         print(text, end="")
     else:
         out.write_text(text)
+
+
+# -- the student's side ------------------------------------------------------------------------------------
+
+UrlOption = Annotated[str | None, typer.Option(
+    "--url", envvar="NEURONLAB_LAB_URL", help="The lab's address, as `neuronlab lab` printed it (or --db).")]
+StudentDbOption = Annotated[str | None, typer.Option(
+    "--db", help="Or the class's store itself (a URL or SQLite path), instead of --url.")]
+StudentTokenOption = Annotated[str | None, typer.Option(
+    "--token", envvar="NEURONLAB_STUDENT_TOKEN", help="Your student token (from joining the class).")]
+CodeOption = Annotated[str | None, typer.Option(
+    "--code", help="A join code from your instructor: join the class first (with --name) and print your token.")]
+NameOption = Annotated[str | None, typer.Option("--name", help="Your name on the board (with --code).")]
+ClassOption = Annotated[int | None, typer.Option("--class", help="The class id, to find a task by its name.")]
+TaskArgument = Annotated[str, typer.Argument(help="The class task: its id, or its name in your class.")]
+
+
+def _board(url: str | None, db: str | None, token: str | None, class_id: int | None, code: str | None,
+           name: str | None) -> Any:
+    """The class as this student sees it; with ``--code``, join it first and print the new token once."""
+    from neuronlab.errors import ConfigError
+    from neuronlab.practicals.scoreboard import connect
+
+    if code is not None and not name:
+        raise ConfigError("joining with --code needs --name (your name on the board)")
+    board = connect(url=url, db=db, token=token, class_id=class_id)
+    if code is not None and name is not None:
+        try:
+            new_token = board.join(code, name)
+        except BaseException:
+            board.close()
+            raise
+        console.print(f"joined class {board.class_id} as {name!r}. Your student token (shown once, keep it; "
+                      "pass it as --token or NEURONLAB_STUDENT_TOKEN from now on):", highlight=False, markup=False,
+                      soft_wrap=True)
+        print(new_token)
+    return board
+
+
+@class_app.command("join")
+@friendly
+def join_cmd(code: Annotated[str, typer.Argument(help="The join code from your instructor.")],
+             name: Annotated[str, typer.Option("--name", help="Your name on the board.")],
+             url: UrlOption = None, db: StudentDbOption = None) -> None:
+    """Join a class with a single-use join code and print your student token (shown once: keep it)."""
+    with _board(url, db, None, None, code, name):
+        pass
+
+
+@class_app.command("fetch")
+@friendly
+def fetch_cmd(
+    task: TaskArgument,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the test inputs: .csv (id + features) or "
+                                                    ".npy (row i = test id i).")] = Path("test_inputs.csv"),
+    url: UrlOption = None, db: StudentDbOption = None, token: StudentTokenOption = None,
+    class_id: ClassOption = None, code: CodeOption = None, name: NameOption = None,
+) -> None:
+    """Write a class task's test inputs to a file: the rows to predict (their labels stay on the scoreboard)."""
+    from neuronlab.practicals.scoreboard_files import write_inputs
+
+    with _board(url, db, token, class_id, code, name) as board:
+        inputs = board.fetch(task)
+    write_inputs(inputs, out)
+    ref = inputs.task
+    console.print(f"wrote {len(inputs.X)} test inputs of task {ref.id} {ref.name!r} ({', '.join(ref.feature_names)})"
+                  f" to {out}; predict every row, then `neuronlab class submit {ref.id} PREDICTIONS.csv`",
+                  highlight=False, markup=False, soft_wrap=True)
+
+
+@class_app.command("submit")
+@friendly
+def submit_cmd(
+    task: TaskArgument,
+    predictions: Annotated[Path | None, typer.Argument(
+        help="Predictions: CSV id,prediction, JSON, or .npy in test-id order (or --run).")] = None,
+    run: Annotated[int | None, typer.Option("--run", help="Or a stored run: trained again from its spec and "
+                                                          "seed, it predicts the task's test inputs.")] = None,
+    runs_db: Annotated[str | None, typer.Option(
+        "--runs-db", help="The store holding --run (default: --db if given, else $NEURONLAB_DB).")] = None,
+    url: UrlOption = None, db: StudentDbOption = None, token: StudentTokenOption = None,
+    class_id: ClassOption = None, code: CodeOption = None, name: NameOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Submit predictions for a class task's test inputs; prints your board value (the Ladder's, not the score).
+
+    The file is checked first (one prediction per test id, classes of the task): a malformed one is
+    refused here and costs none of your submissions.
+    """
+    from neuronlab.errors import ConfigError
+    from neuronlab.practicals.scoreboard_files import read_predictions, run_predictions
+
+    if (predictions is None) == (run is None):
+        raise ConfigError("give a predictions file or --run ID (a stored run), exactly one")
+    with _board(url, db, token, class_id, code, name) as board:
+        if run is not None:
+            inputs = board.fetch(task)
+            values: Any = run_predictions(run, inputs, db=runs_db or db)
+        else:
+            assert predictions is not None
+            values = read_predictions(predictions)
+        done = board.submit(task, values)
+    if as_json:
+        print_json(done.__dict__)
+        return
+    board_value = "—" if done.published is None else f"{done.published:g}"
+    console.print(f"submission {done.id} to task {done.task_id}: {done.status}; your board value {board_value}"
+                  f"{' (new best)' if done.new_best else ''}", highlight=False, markup=False, soft_wrap=True)

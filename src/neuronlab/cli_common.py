@@ -39,3 +39,23 @@ def fmt(value: float | None, digits: int = 3) -> str:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """``noise=0.3`` → {"noise": 0.3}: numbers become numbers, the rest stays text."""
+    from neuronlab.errors import ConfigError
+
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--param takes KEY=VALUE, such as noise=0.3; got {pair!r}")
+        value: Any = raw
+        for cast in (int, float):
+            try:
+                value = cast(raw)
+                break
+            except ValueError:
+                continue
+        params[key.strip()] = value
+    return params

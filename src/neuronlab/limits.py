@@ -32,6 +32,8 @@ epochs             100,000       passes over the data: the practicals use at mos
 folds              100           cross-validation folds: leave-one-out on 100 samples
 gp_samples         5,000         training rows of a Gaussian process: it holds an n × n kernel
                                  (200 MB at the bound) and factorises it in O(n³)
+posterior_samples  100,000       weight vectors a Bayesian neuron draws (and burn-in steps): each
+                                 is kept and costs up to n_leapfrog passes over the data
 csv_megabytes      200           a CSV file read whole into memory (pandas needs a few × its size)
 processes          2 × cores     parallel processes (``--jobs``, ``--workers``): more than the
                    (at least 8)  cores only add memory (each imports torch) and contention
@@ -135,6 +137,9 @@ FOLDS = Limit("folds", 100, "folds", "each fold trains the model once more", "us
 GP_SAMPLES = Limit("gp_samples", 5_000, "training samples for a Gaussian process",
                    "it holds an n × n kernel matrix and factorises it in O(n³)",
                    "use fewer samples or another model")
+POSTERIOR_SAMPLES = Limit("posterior_samples", 100_000, "posterior samples",
+                          "each is kept and costs up to n_leapfrog passes over the data",
+                          "use fewer (a few thousand give Monte Carlo errors of a few % of a posterior s.d.)")
 CSV_MEGABYTES = Limit("csv_megabytes", 200, "MB per CSV file", "the file is read whole into memory",
                       "use a smaller file")
 PROCESSES = Limit("processes", max(8, 2 * (os.cpu_count() or 1)), "processes",
@@ -142,7 +147,7 @@ PROCESSES = Limit("processes", max(8, 2 * (os.cpu_count() or 1)), "processes",
                   "use at most a few per core")
 
 ALL: tuple[Limit, ...] = (RUNS, WIDTH, DEPTH, PARAMETERS, ACTIVATIONS, SAMPLES, FEATURES, DATA_VALUES,
-                          CLASSES, EPOCHS, FOLDS, GP_SAMPLES, CSV_MEGABYTES, PROCESSES)
+                          CLASSES, EPOCHS, FOLDS, GP_SAMPLES, POSTERIOR_SAMPLES, CSV_MEGABYTES, PROCESSES)
 
 
 # -- checks that combine limits --------------------------------------------------------------------

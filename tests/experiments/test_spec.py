@@ -233,8 +233,9 @@ def test_model_params_build_a_model(kind: str) -> None:
 
 
 def test_the_literal_choices_match_the_library() -> None:
-    from neuronlab.nn.baselines import MODELS, HandFeature
-    from neuronlab.train import OPTIMIZERS
+    from neuronlab.config import OPTIMIZERS
+    from neuronlab.estimators.registry import MODELS
+    from neuronlab.nn.baselines import HandFeature
 
     assert set(typing.get_args(ModelKind)) == set(MODELS)
     assert set(typing.get_args(Optimizer)) == set(OPTIMIZERS)

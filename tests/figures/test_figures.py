@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from functools import cache
 from pathlib import Path
@@ -13,9 +14,10 @@ import pytest
 import torch
 
 from neuronlab.errors import ConfigError
-from neuronlab.figures import FIGURES, make_figure, regenerate_all, to_jsonable
+from neuronlab.figures import FIGURES, figure_summary, make_figure, regenerate_all, to_jsonable
 from neuronlab.figures.gradients import grad_1d, loss_1d
 from neuronlab.figures.graph import B_EXAMPLE, T_EXAMPLE, W_EXAMPLE, X_EXAMPLE
+from neuronlab.nn.mlp import MLP
 
 
 @cache
@@ -25,9 +27,10 @@ def data(name: str) -> dict[str, Any]:
     return d
 
 
-def test_registry_holds_the_twelve_figures_in_slide_order() -> None:
+def test_registry_holds_the_fourteen_figures_in_slide_order() -> None:
     assert list(FIGURES) == [
-        "and_vs_xor", "xor_mlp", "activations", "vanishing_gradients", "gradient_descent", "early_stopping",
+        "perceptron_diagram", "and_vs_xor", "mlp_diagram", "xor_mlp", "activations", "vanishing_gradients",
+        "gradient_descent", "early_stopping",
         "hall_petch", "neuron_boundaries", "moons_mlp", "confusion_matrix", "neurons_vs_gp",
         "computational_graph",
     ]
@@ -87,6 +90,61 @@ def test_4_sigmoid_gradient_vanishes_with_depth() -> None:
     assert abs(d["kaiming"]["relu"]["orders"]) < 1
 
 
+def test_4_both_inits_side_by_side_and_which_one_the_slide_matches() -> None:
+    """Issue 13.3: at PyTorch's default init ReLU loses orders too; at Kaiming's it keeps the gradient."""
+    fig, d = make_figure("vanishing_gradients", fast=True)
+    titles = [ax.get_title() for ax in fig.axes]
+    plt.close(fig)
+    assert any("default init" in t for t in titles) and any("Kaiming" in t for t in titles)
+    for init in ("default", "kaiming"):
+        assert set(d[init]["orders"]) == {"sigmoid", "tanh", "relu"}
+        assert len(d[init]["tanh"]["mean_abs_grad"]) == d["depth"] + 1 == 9
+    default, kaiming = d["default"]["orders"], d["kaiming"]["orders"]
+    assert kaiming["relu"] < 1 and default["relu"] > 1.5  # "full strength" needs He's init
+    assert kaiming["tanh"] < 1 < default["tanh"]
+    assert min(default["sigmoid"], kaiming["sigmoid"]) > d["sigmoid_derivative_bound_orders"] > 4  # ~4 is a bound
+    assert d["sigmoid_derivative_bound_orders"] == pytest.approx(8 * np.log10(4))
+    assert d["slide_matches"] == ["kaiming"]
+    summary = d["summary"]
+    assert "matches Kaiming (He) init" in summary
+    assert f"relu {default['relu']:.1f}" in summary and f"relu {kaiming['relu']:.1f}" in summary
+
+
+def test_figures_command_prints_the_gradient_verdict(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from neuronlab.cli import app
+
+    result = CliRunner().invoke(app, ["figures", "--out", str(tmp_path), "--fast", "--only", "vanishing_gradients"])
+    assert result.exit_code == 0, result.output
+    assert "vanishing_gradients" in result.output
+    assert "matches Kaiming (He) init" in " ".join(result.output.split())
+    assert figure_summary(tmp_path / "vanishing_gradients.png") == data("vanishing_gradients")["summary"]
+    assert figure_summary(tmp_path / "nothing.png") is None
+
+
+def test_0_the_perceptron_diagram_is_a_step_neuron_computing_and() -> None:
+    d = data("perceptron_diagram")
+    table = d["truth_table"]
+    assert table["y"] == [0.0, 0.0, 0.0, 1.0] and d["computes_and"]
+    w, b = d["w"], d["b"]
+    for x1, x2, a in zip(table["x1"], table["x2"], table["a"], strict=True):
+        assert a == pytest.approx(w[0] * x1 + w[1] * x2 + b)  # a = w·x + b, worked by hand
+    assert (d["n_weights"], d["n_biases"]) == (2, 1)
+
+
+def test_1b_every_edge_of_the_mlp_diagram_is_one_weight_of_the_module() -> None:
+    fig, d = make_figure("mlp_diagram", fast=True)
+    n_lines = len(fig.axes[0].get_lines())
+    plt.close(fig)
+    widths = d["widths"]
+    assert widths == [2, 8, 8, 1]
+    assert d["edges_per_layer"] == [a * b for a, b in itertools.pairwise(widths)]
+    module = MLP(widths, d["activation"])
+    assert d["n_weights"] == n_lines == sum(layer.weight.numel() for layer in module.layers)
+    assert d["n_parameters"] == sum(p.numel() for p in module.parameters()) == d["n_weights"] + d["n_biases"]
+
+
 def test_5_descent_ends_in_a_local_minimum_from_one_start_and_the_global_from_another() -> None:
     d = data("gradient_descent")
     ends = np.array(list(d["ends"].values()))
@@ -103,7 +161,14 @@ def test_6_validation_r2_peaks_and_training_stops_patience_epochs_later() -> Non
     d = data("early_stopping")
     h = d["history"]
     assert d["best_epoch"] == h["epoch"][int(np.argmax(h["val_metric"]))]
-    assert d["stopped_epoch"] == d["best_epoch"] + 31  # more than the patience of 30, as scikit-learn
+    # scikit-learn's rule: an epoch short of the best so far plus tol (1e-4) counts as no improvement;
+    # training stops more than the patience of 30 epochs after the last one that counted
+    best, counted = -np.inf, 0
+    for epoch, metric in zip(h["epoch"], h["val_metric"], strict=True):
+        if metric >= best + 1e-4:
+            counted = epoch
+        best = max(best, metric)
+    assert d["stopped_epoch"] == counted + 31 and counted <= d["best_epoch"]
     assert d["best_val_r2"] >= d["last_val_r2"]
     assert h["train_loss"][-1] < h["train_loss"][0] / 2
     assert d["test_r2"] <= d["ceiling"]

@@ -12,7 +12,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from neuronlab.errors import ConfigError, DataError
-from neuronlab.nn.baselines import HandFeature, gp_model, linear_model, make_model
+from neuronlab.estimators.registry import make_model
+from neuronlab.nn.baselines import HandFeature, gp_model, linear_model
 
 
 def test_linear_model_follows_the_task_kind() -> None:
@@ -157,7 +158,8 @@ def test_make_model_builds_linear_and_gp_for_each_kind() -> None:
 
 
 def test_make_model_rejects_unknown_names_and_parameters() -> None:
-    with pytest.raises(ConfigError, match="unknown model 'svm'; use one of 'gp', 'linear', 'mlp', 'neuron'"):
+    with pytest.raises(ConfigError,
+                       match="unknown model 'svm'; use one of 'bayes_neuron', 'gp', 'linear', 'mlp', 'neuron'"):
         make_model("svm", "binary")
     with pytest.raises(ConfigError, match=r"no parameter 'eta'.*'fit_intercept'"):
         make_model("linear", "regression", eta=0.1)
@@ -166,7 +168,7 @@ def test_make_model_rejects_unknown_names_and_parameters() -> None:
 
 
 def test_make_model_builds_neural_estimators_lazily() -> None:
-    est = pytest.importorskip("neuronlab.nn.estimators")
+    est = pytest.importorskip("neuronlab.estimators")
     mlp = make_model("mlp", "regression", hidden=(8,), random_state=4)
     assert isinstance(mlp, est.MLPRegressor)
     assert mlp.hidden == (8,) and mlp.random_state == 4

@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from neuronlab.nn.estimators import MLPClassifier, MLPRegressor, NeuronClassifier, NeuronRegressor
+from neuronlab.estimators import MLPClassifier, MLPRegressor, NeuronClassifier, NeuronRegressor
 
 # The seed's neuron takes fixed-eta steps on a loss SUMMED over samples; on the checks' unscaled
 # X ≈ N(100, 1) that needs eta < ~1e-6, which then cannot fit the checks' scaled regression data in a

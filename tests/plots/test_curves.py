@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from neuronlab.errors import DataError
-from neuronlab.nn.estimators import MLPRegressor
+from neuronlab.estimators import MLPRegressor
 from neuronlab.plots.curves import learning_curve_data, plot_learning_curves
 from neuronlab.tasks import load_task
 

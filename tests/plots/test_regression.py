@@ -10,7 +10,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 
 from neuronlab.errors import ConfigError
-from neuronlab.nn.estimators import NeuronRegressor
+from neuronlab.estimators import NeuronRegressor
 from neuronlab.plots.regression import (
     gp_band,
     plot_regression_band,

@@ -15,10 +15,10 @@ from sklearn.datasets import make_classification, make_moons, make_regression
 from sklearn.model_selection import train_test_split
 
 from neuronlab.errors import ConfigError, DivergedError
+from neuronlab.estimators import MLPClassifier, MLPRegressor
+from neuronlab.estimators.batch import fit_ensemble, fit_mlps
+from neuronlab.estimators.registry import make_model
 from neuronlab.experiments.fit import build_model
-from neuronlab.nn.baselines import make_model
-from neuronlab.nn.estimators import MLPClassifier, MLPRegressor
-from neuronlab.train.ensemble import fit_ensemble, fit_mlps
 
 X_MOONS, Y_MOONS = make_moons(120, noise=0.25, random_state=0)
 X_3C, Y_3C = make_classification(90, n_features=4, n_informative=3, n_redundant=0, n_classes=3, random_state=1)
@@ -35,14 +35,14 @@ def rel_diff(a: Any, b: Any) -> float:
     return float((pa - pb).abs().max() / pa.abs().max())
 
 
-BACKENDS = ["fused", "torch"]  # two independent implementations, both checked against the estimator
+ENGINES = ["fused", "torch"]  # the batched kernel against each engine of a single fit (two implementations)
 
 
-def assert_same_as_alone(ests: list[Any], data: list[tuple[Any, Any]], backend: str,
+def assert_same_as_alone(ests: list[Any], data: list[tuple[Any, Any]], engine: str,
                          tol: float = 1e-6) -> list[Any]:
-    alone = [clone(e).fit(X, y) for e, (X, y) in zip(ests, data, strict=True)]
+    alone = [clone(e).set_params(engine=engine).fit(X, y) for e, (X, y) in zip(ests, data, strict=True)]
     batched = [clone(e) for e in ests]
-    errors = fit_mlps(batched, data, backend=backend)
+    errors = fit_mlps(batched, data)
     assert errors == [None] * len(ests)
     for a, b in zip(alone, batched, strict=True):
         assert rel_diff(a, b) < tol
@@ -69,10 +69,10 @@ config = st.fixed_dictionaries({
 })
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("engine", ENGINES)
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs=st.lists(config, min_size=1, max_size=4))
-def test_float64_ensemble_equals_each_estimator_alone(configs: list[dict[str, Any]], backend: str) -> None:
+def test_float64_ensemble_equals_each_estimator_alone(configs: list[dict[str, Any]], engine: str) -> None:
     """Any mix of configurations, trained together, ends within 1e-6 of each one trained alone."""
     ests, data = [], []
     for c in configs:
@@ -83,20 +83,20 @@ def test_float64_ensemble_equals_each_estimator_alone(configs: list[dict[str, An
         else:
             ests.append(MLPClassifier(**c, max_epochs=15, dtype="float64"))
         data.append({"binary": (X_MOONS, Y_MOONS), "multiclass": (X_3C, Y_3C), "regression": (X_REG, Y_REG)}[task])
-    assert_same_as_alone(ests, data, backend)
+    assert_same_as_alone(ests, data, engine)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_heterogeneous_widths_share_a_group_and_stop_at_their_own_epochs(backend: str) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_heterogeneous_widths_share_a_group_and_stop_at_their_own_epochs(engine: str) -> None:
     ests = [MLPClassifier(w, "tanh", eta=eta, max_epochs=80, early_stopping=True, n_iter_no_change=5,
                           dtype="float64", random_state=i)
             for i, (w, eta) in enumerate([((3,), 0.01), ((17,), 0.1), ((8,), 0.03), ((40,), 0.003)])]
-    batched = assert_same_as_alone(ests, [(X_MOONS, Y_MOONS)] * len(ests), backend)
+    batched = assert_same_as_alone(ests, [(X_MOONS, Y_MOONS)] * len(ests), engine)
     assert len({e.n_iter_ for e in batched}) > 1  # they really stopped at different epochs
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_float32_first_ten_updates_and_final_accuracy_agree(backend: str) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_float32_first_ten_updates_and_final_accuracy_agree(engine: str) -> None:
     X_train, X_test, y_train, y_test = train_test_split(*make_moons(300, noise=0.2, random_state=3),
                                                         test_size=0.3, random_state=0)
     assert len(X_train) == 210
@@ -104,63 +104,62 @@ def test_float32_first_ten_updates_and_final_accuracy_agree(backend: str) -> Non
         # ten updates: ten full-batch epochs, or one epoch of ten batches of 21
         est = MLPClassifier((40,), "relu", eta=0.01, optimizer=optimizer, batch_size=batch_size,
                             max_epochs=10 if batch_size is None else 1, random_state=seed)
-        alone, batched = clone(est).fit(X_train, y_train), clone(est)
-        fit_ensemble([batched], X_train, y_train, backend=backend)
+        alone, batched = clone(est).set_params(engine=engine).fit(X_train, y_train), clone(est)
+        fit_ensemble([batched], X_train, y_train)
         assert rel_diff(alone, batched) < 1e-5
         # a full training: the same test accuracy within half a percentage point
         est.set_params(max_epochs=300)
-        alone, batched = clone(est).fit(X_train, y_train), clone(est)
-        fit_ensemble([batched], X_train, y_train, backend=backend)
+        alone, batched = clone(est).set_params(engine=engine).fit(X_train, y_train), clone(est)
+        fit_ensemble([batched], X_train, y_train)
         assert abs(alone.score(X_test, y_test) - batched.score(X_test, y_test)) <= 0.005
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_one_model_diverging_leaves_the_others_training(backend: str) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_one_model_diverging_leaves_the_others_training(engine: str) -> None:
     Xr, yr = X_REG, Y_REG[:, 0] * 100  # unscaled targets, sgd with a huge eta: overflow within epochs
     ests = [MLPRegressor((8,), "identity", eta=eta, optimizer="sgd", max_epochs=200, dtype="float64", random_state=0)
             for eta in (1e-4, 5.0, 1e-3)]
     with pytest.raises(DivergedError) as alone_err:
-        clone(ests[1]).fit(Xr, yr)
+        clone(ests[1]).set_params(engine=engine).fit(Xr, yr)
     batched = [clone(e) for e in ests]
-    errors = fit_ensemble(batched, Xr, yr, backend=backend)
+    errors = fit_ensemble(batched, Xr, yr)
     assert isinstance(errors[1], DivergedError) and errors[1].epoch == alone_err.value.epoch
-    assert not hasattr(batched[1], "module_")  # left unfitted, as fit leaves it
+    assert not hasattr(batched[1], "coefs_")  # left unfitted, as fit leaves it
     for i in (0, 2):
-        assert errors[i] is None and rel_diff(clone(ests[i]).fit(Xr, yr), batched[i]) < 1e-6
+        assert errors[i] is None and rel_diff(clone(ests[i]).set_params(engine=engine).fit(Xr, yr), batched[i]) < 1e-6
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_chunking_does_not_change_the_models(backend: str) -> None:
+def test_chunking_does_not_change_the_models() -> None:
     ests = [MLPClassifier((6, 5), "sigmoid", eta=0.05, max_epochs=20, batch_size=30, dtype="float64",
                           random_state=i) for i in range(5)]
     together, one_by_one = [clone(e) for e in ests], [clone(e) for e in ests]
-    fit_ensemble(together, X_MOONS, Y_MOONS, backend=backend)
-    fit_ensemble(one_by_one, X_MOONS, Y_MOONS, chunk_size=1, backend=backend)
+    fit_ensemble(together, X_MOONS, Y_MOONS)
+    fit_ensemble(one_by_one, X_MOONS, Y_MOONS, chunk_size=1)
     for a, b in zip(together, one_by_one, strict=True):
         assert rel_diff(a, b) < 1e-12
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_build_model_wrappers_are_fitted_as_their_own_fit_would(backend: str) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_build_model_wrappers_are_fitted_as_their_own_fit_would(engine: str) -> None:
     """Pipeline(StandardScaler → MLP) and the target scaler of neural regressors: same predictions."""
     rng = np.random.default_rng(0)
     X = rng.normal(5.0, 3.0, (60, 2))  # far from standardised: the scaler matters
     for kind, y in (("regression", X[:, 0] * 40 + 200), ("binary", (X[:, 0] > 5).astype(int))):
         task: Any = SimpleNamespace(kind=kind)  # build_model reads only the task's kind
-        model = build_model("mlp", task, scale=True, seed=3, hidden=(7,), max_epochs=25, dtype="float64")
+        model = build_model("mlp", task, scale=True, seed=3, hidden=(7,), max_epochs=25, dtype="float64",
+                            engine=engine)
         alone, batched = clone(model).fit(X, y), clone(model)
-        assert fit_mlps([batched], [(X, y)], backend=backend) == [None]
+        assert fit_mlps([batched], [(X, y)]) == [None]
         np.testing.assert_allclose(batched.predict(X), alone.predict(X), rtol=1e-6, atol=1e-9)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_bad_input_is_reported_per_model(backend: str) -> None:
+def test_bad_input_is_reported_per_model() -> None:
     ok = MLPClassifier((4,), max_epochs=3, random_state=0)
     errors = fit_ensemble([make_model("linear", "binary"), MLPClassifier((4,), "step", max_epochs=3), ok,
-                           MLPClassifier((4,), eta=-1.0)], X_MOONS, Y_MOONS, backend=backend)
+                           MLPClassifier((4,), eta=-1.0)], X_MOONS, Y_MOONS)
     assert isinstance(errors[0], ConfigError) and "local executor" in str(errors[0])
     assert isinstance(errors[1], ConfigError) and "step" in str(errors[1])
     assert errors[2] is None and ok.n_iter_ == 3
     assert isinstance(errors[3], ConfigError) and "eta" in str(errors[3])
     with pytest.raises(ConfigError, match="one per estimator"):
-        fit_mlps([ok], [], backend=backend)
+        fit_mlps([ok], [])

@@ -13,10 +13,11 @@ from numba import njit
 from sklearn.base import clone
 from sklearn.datasets import make_moons
 
-from neuronlab.nn.estimators import MLPClassifier, MLPRegressor
+from neuronlab.estimators import MLPClassifier, MLPRegressor
+from neuronlab.estimators.batch import fit_ensemble
 from neuronlab.train import ensemble_fused
-from neuronlab.train.ensemble import fit_ensemble
-from neuronlab.train.fused import _exp, _log1p01
+from neuronlab.train.fused_math import fast_exp as _exp
+from neuronlab.train.fused_math import log1p01 as _log1p01
 
 X_MOONS, Y_MOONS = make_moons(150, noise=0.25, random_state=4)
 

@@ -4,7 +4,6 @@ early stopping restores the best epoch, divergence is reported with its epoch.""
 from __future__ import annotations
 
 import dataclasses
-
 import math
 
 import numpy as np
@@ -223,9 +222,9 @@ def test_divergence_raises_with_the_epoch_and_a_smaller_eta() -> None:
     ({"eta": 0.0}, "eta must be a number > 0"),
     ({"eta": -1.0}, "eta must be a number > 0"),
     ({"alpha": -1e-3}, "alpha must be a number >= 0"),
-    ({"max_epochs": 0}, "max_epochs must be an integer >= 1"),
+    ({"max_epochs": 0}, "max_epochs must be an integer >= 1 and <= 100,000"),
     ({"batch_size": 0}, "batch_size must be an integer >= 1"),
-    ({"optimizer": "momentum", "momentum": 1.0}, "momentum must be in"),
+    ({"optimizer": "momentum", "momentum": 1.0}, "momentum must be a number >= 0 and < 1 .*got 1.0"),
 ])
 def test_bad_settings_raise_config_error(kwargs: dict[str, object], message: str) -> None:
     X, y = _sin_data()

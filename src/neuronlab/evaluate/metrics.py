@@ -134,7 +134,9 @@ def regression_report(y_true: Any, y_pred: Any) -> dict[str, Any]:
     ss_res = np.sum(e**2, axis=0)
     ss_tot = np.sum((y_true - np.mean(y_true, axis=0)) ** 2, axis=0)
     r2 = np.where(ss_res == 0, 1.0, 0.0)  # (outputs,); stays for a constant y_true: perfect or not
-    fit = (ss_res != 0) & (ss_tot != 0)
+    # constant: every value equal (a mean of equal values can round, leaving a subnormal ss_tot to divide by)
+    constant = np.ptp(y_true, axis=0) == 0
+    fit = (ss_res != 0) & (ss_tot != 0) & ~constant
     r2[fit] = 1 - ss_res[fit] / ss_tot[fit]
     return {
         "n": n,

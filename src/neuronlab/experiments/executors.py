@@ -87,12 +87,9 @@ def evaluate_chunk(items: Sequence[tuple[dict[str, Any], int]], base_dir: str | 
     (whatever ``threads``, the batched kernel's threads: each model is computed by one thread alone).
     ``figures=False`` records the MLPs without their PNGs (benchmarks of training and the store).
     """
-    import torch
-
+    from neuronlab.estimators.batch import fit_mlps
     from neuronlab.experiments.fit import build_model
     from neuronlab.experiments.runner import evaluate_fitted, evaluate_spec
-    from neuronlab.train.ensemble import fit_mlps
-    from neuronlab.train.loop import torch_threads
 
     specs = [(ExperimentSpec.model_validate(js, context={"check_task": False}), seed) for js, seed in items]
     out: list[Evaluated] = []
@@ -100,46 +97,44 @@ def evaluate_chunk(items: Sequence[tuple[dict[str, Any], int]], base_dir: str | 
     # a sweep varies the model far more often than the task: runs with the same task and seed share one
     # loaded Task (frozen, and never written to), so its data is generated and split once
     tasks: dict[tuple[str, int], Any] = {}
-    with torch_threads(1):
-        for index, (spec, seed) in enumerate(specs):
-            start = time.perf_counter()
-            try:
-                if not batchable(spec):
-                    metrics, history, pngs = evaluate_spec(spec, seed=seed, base_dir=base_dir, figures=figures)
-                    out.append(Evaluated(index, "done", metrics, history, pngs,
-                                         seconds=time.perf_counter() - start))
-                    continue
-                key = (spec.task.model_dump_json(), seed)
-                if key not in tasks:
-                    tasks[key] = spec.load_task(seed, base_dir=base_dir)
-                task = tasks[key]
-                params = spec.model_params()
-                scale = params.pop("scale")
-                batch.append((index, spec, seed, task,
-                              build_model(spec.model.kind, task, scale=scale, seed=seed, **params)))
-            except Exception as exc:
-                out.append(_failed(index, exc, time.perf_counter() - start))
+    for index, (spec, seed) in enumerate(specs):
+        start = time.perf_counter()
+        try:
+            if not batchable(spec):
+                metrics, history, pngs = evaluate_spec(spec, seed=seed, base_dir=base_dir, figures=figures)
+                out.append(Evaluated(index, "done", metrics, history, pngs,
+                                     seconds=time.perf_counter() - start))
+                continue
+            key = (spec.task.model_dump_json(), seed)
+            if key not in tasks:
+                tasks[key] = spec.load_task(seed, base_dir=base_dir)
+            task = tasks[key]
+            params = spec.model_params()
+            scale = params.pop("scale")
+            batch.append((index, spec, seed, task,
+                          build_model(spec.model.kind, task, scale=scale, seed=seed, **params)))
+        except Exception as exc:
+            out.append(_failed(index, exc, time.perf_counter() - start))
 
-        if batch:
+    if batch:
+        start = time.perf_counter()
+        try:
+            errors = fit_mlps([b[4] for b in batch], [(b[3].X_train, b[3].y_train) for b in batch],
+                              threads=threads)
+        except Exception as exc:
+            out.extend(_failed(b[0], exc, 0.0) for b in batch)
+            batch, errors = [], []
+        share = (time.perf_counter() - start) / max(len(batch), 1)  # training time, split evenly
+        for (index, spec, seed, task, estimator), error in zip(batch, errors, strict=True):
             start = time.perf_counter()
             try:
-                errors = fit_mlps([b[4] for b in batch], [(b[3].X_train, b[3].y_train) for b in batch],
-                                  threads=threads)
+                if error is not None:
+                    raise error
+                metrics, history, pngs = evaluate_fitted(spec, task, estimator, seed=seed, figures=figures)
+                out.append(Evaluated(index, "done", metrics, history, pngs,
+                                     seconds=share + time.perf_counter() - start))
             except Exception as exc:
-                out.extend(_failed(b[0], exc, 0.0) for b in batch)
-                batch, errors = [], []
-            share = (time.perf_counter() - start) / max(len(batch), 1)  # training time, split evenly
-            for (index, spec, seed, task, estimator), error in zip(batch, errors, strict=True):
-                start = time.perf_counter()
-                try:
-                    if error is not None:
-                        raise error
-                    with torch.no_grad():
-                        metrics, history, pngs = evaluate_fitted(spec, task, estimator, seed=seed, figures=figures)
-                    out.append(Evaluated(index, "done", metrics, history, pngs,
-                                         seconds=share + time.perf_counter() - start))
-                except Exception as exc:
-                    out.append(_failed(index, exc, share + time.perf_counter() - start))
+                out.append(_failed(index, exc, share + time.perf_counter() - start))
     return sorted(out, key=lambda e: e.index)
 
 

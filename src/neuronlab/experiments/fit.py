@@ -12,18 +12,20 @@ from typing import Any
 
 from sklearn.base import BaseEstimator
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from neuronlab.estimators.registry import final_estimator, make_model
 from neuronlab.evaluate import honest_pipeline
 from neuronlab.evaluate.metrics import score_splits
-from neuronlab.nn.baselines import HandFeature, make_model
+from neuronlab.nn.baselines import HandFeature
 from neuronlab.tasks.base import Task
 
 # Hyper-parameters that only neural models take; linear models and GPs ignore them.
 NN_PARAMS = frozenset(
     {"hidden", "activation", "eta", "alpha", "max_epochs", "batch_size", "bias", "optimizer",
-     "early_stopping", "n_iter_no_change", "validation_fraction", "backend", "n_neurons", "loss", "dtype"}
+     "early_stopping", "n_iter_no_change", "validation_fraction", "backend", "n_neurons", "loss", "dtype",
+     "tol", "momentum", "engine"}
 )
 
 
@@ -49,17 +51,6 @@ class FitResult:
     def history(self) -> Any:
         """The per-epoch history of a neural model (None for linear models and GPs)."""
         return getattr(final_estimator(self.estimator), "history_", None)
-
-
-def final_estimator(estimator: Any) -> Any:
-    """The model inside the wrappers ``build_model`` adds (target scaling, pipelines)."""
-    while True:
-        if isinstance(estimator, TransformedTargetRegressor):
-            estimator = getattr(estimator, "regressor_", estimator.regressor)
-        elif isinstance(estimator, Pipeline):
-            estimator = estimator.steps[-1][1]
-        else:
-            return estimator
 
 
 def build_model(

@@ -35,7 +35,7 @@ from pydantic import (
     model_validator,
 )
 
-from neuronlab import limits
+from neuronlab import config, limits
 from neuronlab.errors import DataError, NeuronlabError, TaskError, valid_names
 from neuronlab.experiments import sweep as sweeps
 from neuronlab.nn.activations import ACTIVATIONS
@@ -49,9 +49,10 @@ class SpecError(NeuronlabError, ValueError):
 
 
 # Kept literal (not imported from nn/train) so reading a spec never imports torch; tests check that
-# these match neuronlab.nn.baselines.MODELS and neuronlab.train.OPTIMIZERS.
-ModelKind = Literal["neuron", "mlp", "linear", "gp"]
-Optimizer = Literal["sgd", "momentum", "adam"]
+# these match neuronlab.estimators.registry.MODELS and neuronlab.config.OPTIMIZERS.
+ModelKind = Literal["neuron", "mlp", "linear", "gp", "bayes_neuron"]
+Optimizer = Literal["sgd", "momentum", "adam"]  # config.OPTIMIZERS (a Literal needs them spelled out)
+_K = config.KNOBS
 Feature = Literal["none", "inv_sqrt", "sqrt", "log", "square"]
 CSV_PARAMS = ("kind", "test_fraction", "val_fraction")  # load_csv's keywords a spec may set
 
@@ -140,20 +141,23 @@ class ModelSpec(BaseModel):
 
 
 class TrainSpec(BaseModel):
-    """How it learns (neural models only; linear models and GPs ignore this table)."""
+    """How it learns (neural models only; linear models and GPs ignore this table).  Every field's
+    default, bound and meaning come from its one declaration in ``neuronlab.config``."""
 
     model_config = _STRICT
 
-    eta: float = Field(default=0.01, gt=0)  # learning rate η
-    alpha: float = Field(default=1e-4, ge=0)  # weight decay α (L2 penalty on weights)
-    optimizer: Optimizer = "adam"  # mlp only: the neuron follows the seed's plain gradient descent
-    batch_size: int = Field(default=0, ge=0)  # 0: full batch, every sample in one gradient
-    max_epochs: int = Field(default=500, ge=1)
-    early_stopping: bool = False
-    n_iter_no_change: int = Field(default=30, ge=1)  # epochs without validation gain before stopping
-    validation_fraction: float = Field(default=0.1, gt=0, lt=1)  # of the training split, for early stopping
+    eta: float = _K["eta"].field("spec")
+    alpha: float = _K["alpha"].field("spec")
+    optimizer: Optimizer = _K["optimizer"].default_for("spec")  # mlp only: the neuron follows the seed's plain GD
+    momentum: float = _K["momentum"].field("spec")
+    batch_size: int = _K["batch_size"].field("spec", ge=0)  # 0: the full batch
+    max_epochs: int = _K["max_epochs"].field("spec")
+    early_stopping: bool = _K["early_stopping"].default_for("spec")
+    n_iter_no_change: int = _K["n_iter_no_change"].field("spec")
+    validation_fraction: float = _K["validation_fraction"].field("spec")
+    tol: float = _K["tol"].field("spec")
 
-    @field_validator("max_epochs")
+    @field_validator("max_epochs", "n_iter_no_change")
     @classmethod
     def _bounded_epochs(cls, v: int) -> int:
         return limits.EPOCHS.check(v, "= {}")
@@ -256,10 +260,10 @@ class ExperimentSpec(BaseModel):
         params.update(
             eta=t.eta, alpha=t.alpha, batch_size=t.batch_size or None, max_epochs=t.max_epochs,
             early_stopping=t.early_stopping, n_iter_no_change=t.n_iter_no_change,
-            validation_fraction=t.validation_fraction, bias=m.bias,
+            validation_fraction=t.validation_fraction, tol=t.tol, bias=m.bias,
         )
         if m.kind == "mlp":
-            params.update(hidden=tuple(m.hidden), optimizer=t.optimizer)
+            params.update(hidden=tuple(m.hidden), optimizer=t.optimizer, momentum=t.momentum)
         else:
             params.update(n_neurons=m.n_neurons, backend=m.backend)
         return params

@@ -4,6 +4,8 @@ Every function takes ``fast`` (fewer epochs, points and grid cells, for tests) a
 returns ``(Figure, data)``: ``data`` holds the numbers behind the picture (accuracies, R², gradient
 ratios …) as JSON-ready values, so tests check the numbers, not only that a file exists.
 ``regenerate_all`` writes ``NAME.png`` and ``NAME.json`` (those numbers) for each, in slide order.
+A figure whose numbers settle a claim of the slides says so in one line, ``data["summary"]``, which
+``neuronlab figures`` prints under the figure's path (:func:`figure_summary`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from matplotlib.figure import Figure
 from threadpoolctl import threadpool_limits
 
 from neuronlab.errors import ConfigError, valid_names
+from neuronlab.figures.diagrams import mlp_diagram, perceptron_diagram
 from neuronlab.figures.gradients import activations, gradient_descent, vanishing_gradients
 from neuronlab.figures.graph import computational_graph
 from neuronlab.figures.mlp import confusion_matrix, moons_mlp, xor_mlp
@@ -31,7 +34,9 @@ FigureFn = Callable[..., tuple[Figure, dict[str, Any]]]
 
 # name → function, in the order the practicals show them
 FIGURES: dict[str, FigureFn] = {
+    "perceptron_diagram": perceptron_diagram,
     "and_vs_xor": and_vs_xor,
+    "mlp_diagram": mlp_diagram,
     "xor_mlp": xor_mlp,
     "activations": activations,
     "vanishing_gradients": vanishing_gradients,
@@ -81,6 +86,16 @@ def regenerate_all(out_dir: str | Path, *, fast: bool = False, seed: int = 0,
     return paths
 
 
+def figure_summary(png: str | Path) -> str | None:
+    """The one-line verdict a written figure carries (``summary`` in its NAME.json), or None."""
+    try:
+        data = json.loads(Path(png).with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return None
+    summary = data.get("summary") if isinstance(data, dict) else None
+    return summary if isinstance(summary, str) else None
+
+
 def to_jsonable(value: Any) -> Any:
     """Arrays to lists, NumPy scalars to Python, NaN/inf to None (JSON has no NaN), keys to strings."""
     if isinstance(value, dict):
@@ -96,4 +111,4 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-__all__ = ["FIGURES", "FigureFn", "make_figure", "regenerate_all", "to_jsonable"]
+__all__ = ["FIGURES", "FigureFn", "figure_summary", "make_figure", "regenerate_all", "to_jsonable"]

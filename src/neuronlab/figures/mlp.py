@@ -11,9 +11,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from sklearn.pipeline import Pipeline
 
+from neuronlab.estimators import MLPClassifier
 from neuronlab.evaluate.validation import honest_pipeline
 from neuronlab.figures.neuron import scatter_classes
-from neuronlab.nn.estimators import MLPClassifier
 from neuronlab.plots.boundary import plot_decision_boundary
 from neuronlab.plots.confusion import confusion_data, plot_confusion_matrix
 from neuronlab.tasks import Task, load_task

@@ -10,8 +10,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from sklearn.linear_model import LogisticRegression
 
+from neuronlab.estimators import NeuronClassifier
 from neuronlab.evaluate.validation import honest_pipeline
-from neuronlab.nn.estimators import NeuronClassifier
 from neuronlab.plots.boundary import plot_decision_boundary
 from neuronlab.tasks import Task, load_task
 

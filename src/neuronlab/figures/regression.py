@@ -12,8 +12,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from sklearn.exceptions import ConvergenceWarning
 
+from neuronlab.estimators import MLPRegressor, NeuronRegressor
 from neuronlab.evaluate.validation import honest_pipeline
-from neuronlab.nn.estimators import MLPRegressor, NeuronRegressor
 from neuronlab.plots.curves import learning_curve_data, plot_learning_curves
 from neuronlab.plots.regression import plot_regression_grid, regression_grid_data
 from neuronlab.studies.hall_petch import hall_petch_models

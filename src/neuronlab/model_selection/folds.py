@@ -32,8 +32,8 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
 
 from neuronlab.errors import DivergedError
-from neuronlab.nn.estimators import MLPClassifier, MLPRegressor
-from neuronlab.train.ensemble import fit_mlps
+from neuronlab.estimators import MLPClassifier, MLPRegressor
+from neuronlab.estimators.batch import fit_mlps
 
 Split = tuple[np.ndarray, np.ndarray]  # (train rows, test rows)
 SIMPLE = (str, int, float, bool, type(None))  # parameter values whose repr says all there is to compare

@@ -2,8 +2,8 @@
 
 Both practicals ask the same question — does the network beat a simple model that knows the physics
 (a linear fit on 1/√d) or a well-tuned smoother (a Gaussian process)?  These are scikit-learn's own
-estimators; only the named physical feature maps (:class:`HandFeature`) are ours.  ``make_model`` is
-the one registry the CLI's ``--model neuron|mlp|linear|gp`` reads.
+estimators; only the named physical feature maps (:class:`HandFeature`) are ours.  The registry the
+CLI's ``--model`` reads is ``estimators.registry.make_model``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from neuronlab.tasks.base import KINDS
 Array = np.ndarray
 
 
-def _check_kind(kind: str) -> None:
+def check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise ConfigError(f"unknown task kind {kind!r}; use one of {valid_names(KINDS)}")
 
@@ -37,7 +37,7 @@ def linear_model(kind: str) -> BaseEstimator:
     LogisticRegression draws one straight boundary per class, exactly what a single sigmoid neuron can
     do, so it is the fair "compare training with a simple linear classifier" of §3.2.
     """
-    _check_kind(kind)
+    check_kind(kind)
     if kind == "regression":
         return LinearRegression()
     return LogisticRegression(max_iter=1000)
@@ -52,7 +52,7 @@ def gp_model(kind: str, *, random_state: int | None = 0) -> BaseEstimator:
     and a white term on the latent function only blurs it.  The bounds assume standardized inputs (use
     ``honest_pipeline``); optimizer restarts draw from ``random_state``, so fits are reproducible.
     """
-    _check_kind(kind)
+    check_kind(kind)
     signal = ConstantKernel(1.0, constant_value_bounds=(1e-3, 1e3)) * RBF(
         length_scale=1.0, length_scale_bounds=(1e-2, 1e3)
     )
@@ -175,46 +175,3 @@ class HandFeature(TransformerMixin, BaseEstimator):
         domain = _MAPS[self.name].domain if self.name in _MAPS else "any"
         tags.input_tags.positive_only = domain != "any"
         return tags
-
-
-# --------------------------------------------------------------------------------------------------
-# The registry behind `neuronlab train --model ...`
-
-MODELS = ("gp", "linear", "mlp", "neuron")
-
-
-def make_model(name: str, kind: str, **params: Any) -> BaseEstimator:
-    """The estimator called ``name`` for a task of ``kind``, with ``params`` set on it.
-
-    ``random_state`` is applied where the model has one (linear least squares has none), so callers can
-    seed every model the same way.  Unknown names and parameters raise ConfigError listing valid ones.
-    The neural models are imported lazily so the baselines never pay for importing torch.  Scaling is
-    the caller's job (``honest_pipeline``), so the scaler is fitted inside each training fold.
-    """
-    _check_kind(kind)
-    random_state = params.pop("random_state", None)
-    regression = kind == "regression"
-    est: BaseEstimator
-    if name == "linear":
-        est = linear_model(kind)
-    elif name == "gp":
-        est = gp_model(kind)
-    elif name == "mlp":
-        from neuronlab.nn.estimators import MLPClassifier, MLPRegressor
-
-        est = MLPRegressor() if regression else MLPClassifier()
-    elif name == "neuron":
-        from neuronlab.nn.estimators import NeuronClassifier, NeuronRegressor
-
-        est = NeuronRegressor() if regression else NeuronClassifier()
-    else:
-        raise ConfigError(f"unknown model {name!r}; use one of {valid_names(MODELS)}")
-    valid = est.get_params(deep=False)
-    unknown = sorted(set(params) - set(valid))
-    if unknown:
-        raise ConfigError(
-            f"model {name!r} has no parameter {unknown[0]!r}; valid parameters: {valid_names(valid)}"
-        )
-    if random_state is not None and "random_state" in valid:
-        params["random_state"] = random_state
-    return est.set_params(**params)

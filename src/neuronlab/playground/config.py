@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from neuronlab import config
 from neuronlab.errors import ConfigError, TaskError, valid_names
 from neuronlab.nn.activations import ACTIVATIONS
 from neuronlab.tasks import Task, load_task, task_params
@@ -29,6 +30,7 @@ FEATURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 MAX_LAYERS, MAX_WIDTH = 6, 64
 MAX_SAMPLES = 2000
+_K, _PG, _NP = config.KNOBS, "playground", "neuron_page"  # every knob's default and bound: neuronlab.config
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 Width = Annotated[int, Field(ge=1, le=MAX_WIDTH)]
@@ -52,13 +54,13 @@ class PlaygroundConfig(DataConfig):
 
     features: tuple[str, ...] = Field(default=("x1", "x2"), min_length=1, max_length=len(FEATURES))
     hidden: tuple[Width, ...] = Field(default=(4, 4), max_length=MAX_LAYERS)
-    activation: str = "tanh"
-    bias: bool = True
-    eta: float = Field(default=0.3, gt=0, le=10)
+    activation: str = _K["activation"].default_for(_PG)
+    bias: bool = _K["bias"].default_for(_PG)
+    eta: float = _K["eta"].field(_PG, le=10)  # a slider's end
     regularization: Literal["none", "l1", "l2"] = "none"
-    alpha: float = Field(default=0.0, ge=0, le=10)
-    batch_size: int = Field(default=0, ge=0, le=MAX_SAMPLES)  # 0: full batch, the seed's Σ_n
-    optimizer: Literal["sgd", "momentum", "adam"] = "sgd"
+    alpha: float = _K["alpha"].field(_PG, le=10)
+    batch_size: int = _K["batch_size"].field(_PG, ge=0, le=MAX_SAMPLES)  # 0: full batch, the seed's Σ_n
+    optimizer: Literal["sgd", "momentum", "adam"] = _K["optimizer"].default_for(_PG)
     loss: Literal["auto", "mse", "mae", "cross_entropy"] = "auto"  # auto: the task kind's head
 
     @field_validator("features")
@@ -83,10 +85,10 @@ class NeuronConfig(DataConfig):
     """The single-neuron step-through: the seed's neuron on a binary or 1-D regression task."""
 
     task: str = Field(default="and", min_length=1, max_length=80)
-    activation: str = "sigmoid"
-    bias: bool = True
-    eta: float = Field(default=0.05, gt=0, le=10)
-    alpha: float = Field(default=0.0, ge=0, le=10)
+    activation: str = _K["activation"].default_for(_NP)
+    bias: bool = _K["bias"].default_for(_NP)
+    eta: float = _K["eta"].field(_NP, le=10)
+    alpha: float = _K["alpha"].field(_NP, le=10)
     show: int = Field(default=5, ge=1, le=20)  # samples listed row by row
 
     @field_validator("activation")

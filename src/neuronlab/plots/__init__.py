@@ -32,7 +32,6 @@ from neuronlab.plots.boundary import (
 )
 from neuronlab.plots.confusion import confusion_data, plot_confusion_matrix
 from neuronlab.plots.curves import learning_curve_data, plot_learning_curves
-from neuronlab.plots.gradients import gradient_depth_data, plot_gradient_depth
 from neuronlab.plots.heatmap import plot_sweep_heatmap, sweep_grid_data
 from neuronlab.plots.regression import (
     gp_band,
@@ -41,6 +40,16 @@ from neuronlab.plots.regression import (
     regression_band_data,
     regression_grid_data,
 )
+
+
+def __getattr__(name: str) -> object:
+    """The gradient-flow plots need torch: imported on first use, so a figure without them does not pay."""
+    if name in ("gradient_depth_data", "plot_gradient_depth"):
+        from neuronlab.plots import gradients
+
+        return getattr(gradients, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "activation_data",

@@ -129,7 +129,7 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
 
 def model_name(estimator: Any) -> str:
     """The model's class name, looking through pipelines and target scalers (what a reader cares about)."""
-    from neuronlab.experiments.fit import final_estimator
+    from neuronlab.estimators.registry import final_estimator
 
     return type(final_estimator(estimator)).__name__
 

@@ -4,8 +4,13 @@ Why not one exact value: a neural-network exercise has many right answers that d
 (the order of a sum, float32 against float64), so each check compares with the reference within a
 tolerance, on inputs drawn from several seeds, and looks for the classic slips (a flipped sign, a mean
 for a sum, an exp that overflows) to say *what* is wrong.  The inputs and expected values stay hidden:
-a message names the kind of case ("large negative a"), never its numbers, so a student fixes the
-exercise rather than fitting the check.
+a message names the kind of case ("large negative a") and where to look, never its numbers nor the
+code, so a student fixes the exercise rather than fitting the check.
+
+Each exercise is checked on its own: while it runs, the reference solution stands in for every other
+exercise of the same practical in the student's namespace (``neuron`` calls the reference ``sigmoid``,
+``train`` the reference ``neuron``), so one wrong function gives exactly one ✗, not a cascade that
+blames code that is right.
 
 The exercises themselves live by practical in ``numpy_neuron``, ``pytorch_mlp`` and ``honest_cv``.
 """
@@ -16,7 +21,8 @@ import functools
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import types
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from numbers import Integral
@@ -47,7 +53,9 @@ class Exercise:
     """One exercise: the name the notebook defines (``symbol``), the placeholder's hint, and its check.
 
     ``run(obj, seeds)`` raises :class:`Failure` or returns the success message; ``prepare`` warms up
-    what must not count against the student's time (torch's first autograd call takes seconds).
+    what must not count against the student's time (torch's first autograd call takes seconds);
+    ``reference`` builds the reference solution that stands in for this exercise while the others are
+    checked (built on demand: §3.3's references need torch).
     """
 
     name: str
@@ -59,6 +67,7 @@ class Exercise:
     time_budget_s: float
     speed_hint: str = "vectorise with NumPy instead of looping over samples in Python"
     prepare: Callable[[], None] = field(default=lambda: None)
+    reference: Callable[[], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,12 +114,14 @@ def get_exercise(name: str) -> Exercise:
 
 
 def check(name: str, fn_or_obj: Any, *, seeds: Sequence[int] = DEFAULT_SEEDS, time_budget_s: float | None = None,
-          quiet: bool = False) -> CheckResult:
+          quiet: bool = False, namespace: MutableMapping[str, Any] | None = None) -> CheckResult:
     """Check exercise ``name`` (e.g. ``check("sigmoid", sigmoid)``), print a ✓/✗ line and return the result.
 
     The check never raises for wrong student code: a wrong answer, an exception inside the student's
     code, the placeholder's NotImplementedError and running past ``time_budget_s`` (default: the
     exercise's own) all come back as a failed :class:`CheckResult` with a message that says what to fix.
+    ``namespace`` is where the student's code looks its other functions up (default: the globals of
+    ``fn_or_obj``); the other exercises' names there are the references while the check runs.
     """
     ex = get_exercise(name)
     seeds = _check_seeds(seeds)
@@ -122,7 +133,8 @@ def check(name: str, fn_or_obj: Any, *, seeds: Sequence[int] = DEFAULT_SEEDS, ti
         if fn_or_obj is None or not callable(fn_or_obj):
             raise Failure(f"expected the function or class {ex.symbol} ({ex.signature}); got "
                           f"{type(fn_or_obj).__name__}")
-        with time_budget(budget):
+        with references_standing_in(ex, namespace_of(fn_or_obj) if namespace is None else namespace), \
+                time_budget(budget):
             message = ex.run(fn_or_obj, seeds)
         status = "passed"
     except Failure as err:
@@ -138,6 +150,42 @@ def check(name: str, fn_or_obj: Any, *, seeds: Sequence[int] = DEFAULT_SEEDS, ti
     if not quiet:
         print(result.line())
     return result
+
+
+def namespace_of(obj: Any) -> MutableMapping[str, Any] | None:
+    """The globals the student's function (or class's methods) read names from; None for other objects."""
+    if isinstance(obj, functools.partial):
+        obj = obj.func
+    if isinstance(obj, type):
+        for member in vars(obj).values():
+            member = getattr(member, "__func__", member)  # staticmethod / classmethod
+            if isinstance(member, types.FunctionType):
+                return member.__globals__
+        return None
+    found = getattr(obj, "__globals__", None)
+    return found if isinstance(found, dict) else None
+
+
+@contextmanager
+def references_standing_in(ex: Exercise, namespace: MutableMapping[str, Any] | None) -> Iterator[None]:
+    """Within the block, every other exercise of ``ex``'s practical defined in ``namespace`` is its reference.
+
+    Only names already defined are replaced (a missing function stays missing: the grader reports it),
+    and each is put back afterwards, even when the check fails or runs out of time.
+    """
+    saved: dict[str, Any] = {}
+    if namespace is not None:
+        for other in exercises().values():
+            if other is ex or other.practical != ex.practical or other.reference is None:
+                continue
+            if other.symbol in namespace and other.symbol != ex.symbol:
+                saved[other.symbol] = namespace[other.symbol]
+                namespace[other.symbol] = other.reference()
+    try:
+        yield
+    finally:
+        if namespace is not None:
+            namespace.update(saved)
 
 
 def student_call(fn: Callable[..., Any], *args: Any, what: str, signature: str = "", **kwargs: Any) -> Any:

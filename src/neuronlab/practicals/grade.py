@@ -120,7 +120,9 @@ def grade_in_kernel(namespace: dict[str, Any], names: Sequence[str]) -> None:
         if ex is None or ex.symbol not in namespace:
             results[name] = {"defined": False}
             continue
-        results[name] = {"defined": True, **check(name, namespace[ex.symbol], quiet=True).to_dict()}
+        # The notebook's namespace: the other exercises' references stand in there while this one is checked.
+        results[name] = {"defined": True, **check(name, namespace[ex.symbol], quiet=True,
+                                                  namespace=namespace).to_dict()}
     print(MARKER + json.dumps(results))
 
 

@@ -50,18 +50,17 @@ def _leaks(model: BaseEstimator, X: np.ndarray, y: np.ndarray, groups: np.ndarra
     """Per-fold scores of the usual mistakes, each with the message that names it."""
     scaled = StandardScaler().fit_transform(X)
     kfolds = [KFold(n_splits), *(KFold(n_splits, shuffle=True, random_state=r) for r in {0, 42, seed})]
-    scaler_leak = ("the scaler saw the validation folds: put StandardScaler and the model in one Pipeline "
-                   "(honest_pipeline) so each training fold fits its own scaler")
-    fold_leak = "folds split the crops of one specimen: use GroupKFold and pass groups"
+    scaler_leak = ("the scaler saw the validation folds: it was fitted on all the data; where is it fitted? "
+                   "Each training fold must fit its own (section 2)")
+    fold_leak = "folds split the crops of one specimen: which splitter keeps a specimen's crops together?"
     out = [(cross_val_score(clone(model), scaled, y, groups=groups, cv=GroupKFold(n_splits), scoring="r2"),
             scaler_leak),
            (cross_val_score(clone(model), X, y, groups=groups, cv=GroupKFold(n_splits), scoring="r2"),
-            "no scaler at all: standardise the inputs inside each fold (this model depends on their scale)")]
+            "no scaler at all: this model depends on its inputs' scale; standardise them inside each fold")]
     for kf in kfolds:
         out.append((cross_val_score(honest_pipeline(clone(model)), X, y, cv=kf, scoring="r2"), fold_leak))
         out.append((cross_val_score(clone(model), scaled, y, cv=kf, scoring="r2"),
-                    "both leaks: folds split specimens (use GroupKFold) and the scaler saw every fold (use a "
-                    "Pipeline)"))
+                    "both leaks: folds split specimens, and the scaler saw every fold"))
     return out
 
 
@@ -86,15 +85,15 @@ def check_honest_cv(fn: Fn, seeds: Sequence[int]) -> str:
             for leaky, message in _leaks(model, X, y, groups, n_splits, seed):
                 if _same(scores, leaky):
                     raise Failure(message)
-            raise Failure("per-fold R² differ from an honest GroupKFold cross-validation (scaler fitted in each "
-                          "training fold, model refitted per fold, R² on the validation fold)")
+            raise Failure("per-fold R² differ from an honest cross-validation: check where the scaler is fitted, "
+                          "how the folds are drawn, and that each fold is scored by R²")
     return f"matches honest GroupKFold cross-validation on {len(seeds)} seeds"
 
 
 EXERCISES = (
     Exercise("honest_cv", "honest_cv", "fau_week05",
-             "cross-validate with GroupKFold(n_splits) by specimen, the StandardScaler in a Pipeline with the "
-             "model, and return the R² of each fold",
+             "cross-validate by specimen, the scaler fitted inside each training fold, and return the R² of "
+             "each fold",
              SIGNATURE, check_honest_cv, time_budget_s=15.0,
-             speed_hint="cross_val_score does this in one call"),
+             speed_hint="cross_val_score does this in one call", reference=lambda: reference_cv),
 )

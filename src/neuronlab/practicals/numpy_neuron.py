@@ -3,6 +3,9 @@
 The reference is the library's own neuron (MacKay's e = t − y, g = −e x, Δw = −η Σ_n g − η α w), so a
 student's loop that follows the slide's e = y − t with the same g and Δw climbs the loss and fails:
 the sign slip the practical's slides make is exactly what this check is there to catch.
+
+Messages and hints point to the notebook's section (2 the sigmoid, 3 the neuron, 4 the training loop)
+and to the part of the formula to look at, not to the code that would pass.
 """
 
 from __future__ import annotations
@@ -48,20 +51,35 @@ def _sigmoid_at(fn: Fn, a: np.ndarray, case: str) -> np.ndarray:
     return y
 
 
+def reference_sigmoid(a: np.ndarray) -> np.ndarray:
+    """σ(a), the library's (stands in for the student's while the other exercises are checked)."""
+    return np.asarray(sigma(np.asarray(a, dtype=float)))
+
+
+def reference_neuron(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """y = σ(X w), one output per row of X."""
+    return reference_sigmoid(np.asarray(X) @ np.asarray(w))
+
+
 def check_sigmoid(fn: Fn, seeds: Sequence[int]) -> str:
     for seed in seeds:
         rng = np.random.default_rng(seed)
         a = rng.normal(0.0, 4.0, 64)
-        if not close(_sigmoid_at(fn, a, "moderate a"), sigma(a), rtol=RTOL, atol=TINY):
-            raise Failure("sigmoid(a) is wrong for moderate a (|a| < 10): check the formula σ(a) = 1/(1 + e^(−a))")
+        y = _sigmoid_at(fn, a, "moderate a")
+        if close(y, sigma(-a), rtol=RTOL, atol=TINY):
+            raise Failure("sigmoid(a) falls as a grows, but σ rises from 0 to 1: look at the sign of the exponent "
+                          "in section 2's formula")
+        if not close(y, sigma(a), rtol=RTOL, atol=TINY):
+            raise Failure("sigmoid(a) is wrong for moderate a (|a| < 10): compare your formula with section 2's, "
+                          "term by term")
         m = rng.normal(0.0, 3.0, (5, 4))
         if not close(_sigmoid_at(fn, m, "a matrix"), sigma(m), rtol=RTOL, atol=TINY):
             raise Failure("sigmoid(a) is wrong for a matrix a: apply σ to every element")
         for sign, case in ((-1.0, "large negative a"), (1.0, "large positive a")):
             big = sign * rng.uniform(*LARGE, 32)
             if not close(_sigmoid_at(fn, big, case), sigma(big), rtol=RTOL, atol=TINY):
-                raise Failure(f"sigmoid(a) is wrong for {case}: check for overflow and for 1 − (almost 1) "
-                              "losing every digit")
+                raise Failure(f"sigmoid(a) is wrong for {case}: look for an overflow, and for a difference of "
+                              "two nearly equal numbers that loses every digit")
     return f"matches the reference on {len(seeds)} seeds, large |a| included, without overflow"
 
 
@@ -84,10 +102,11 @@ def check_neuron(fn: Fn, seeds: Sequence[int]) -> str:
                 raise Failure("neuron(X, w) must return one output per sample: shape (N,) for X of shape "
                               "(N, n_inputs)")
             if close(y, a, rtol=RTOL):
-                raise Failure("neuron(X, w) returns the activation a = X @ w; apply the sigmoid: y = σ(a)")
+                raise Failure("neuron(X, w) returns the activation itself; section 3: the output is the "
+                              "activation passed through the sigmoid")
             if not close(y, sigma(a), rtol=RTOL, atol=TINY):
-                raise Failure("neuron(X, w) is wrong: a = X @ w is one weighted sum Σ_i w_i x_i per sample "
-                              "(a row of X), then y = σ(a)")
+                raise Failure("neuron(X, w) is wrong: section 3 — each sample's activation weighs that sample's "
+                              "own inputs (its row of X) by w")
     return f"matches the reference on {len(seeds)} seeds and 2 and 3 inputs"
 
 
@@ -131,18 +150,18 @@ def _diagnose_update(w1: np.ndarray, w0: np.ndarray, X: np.ndarray, t: np.ndarra
     descent = eta * (e @ X)  # −η Σ_n g with g = −e x
     decay = -eta * alpha * w0
     slips = [
-        ((-descent + decay, -descent - decay), "one update moves w uphill (the loss goes up): check the signs. "
-         "With e = t − y, g = −e x is the gradient and Δw = −η Σ_n g descends; the slide's e = y − t flips it"),
-        ((descent,), "the update has no weight decay: Δw = −η Σ_n g − η α w"),
-        ((descent - decay,), "the weight decay has the wrong sign: −η α w pulls w towards 0"),
-        ((descent / len(X) + decay, descent / len(X)), "the update averages over the samples; the practical "
-         "sums them: Δw = −η Σ_n g"),
+        ((-descent + decay, -descent - decay), "one update moves w uphill (the loss goes up): compare the sign "
+         "of your error e with section 4's rule (the slide's sign climbs; MacKay's descends)"),
+        ((descent,), "the update has no weight decay: section 4's Δw has a second term, in α"),
+        ((descent - decay,), "the weight decay has the wrong sign: it must pull w towards 0, not push it away"),
+        ((descent / len(X) + decay, descent / len(X)), "the update averages over the samples; section 4's rule "
+         "sums them"),
     ]
     for candidates, message in slips:
         if any(close(w1, w0 + dw, rtol=RTOL, atol=1e-12) for dw in candidates):
             return message
-    return ("one update differs from the seed's rule: y = σ(X w), e = t − y, g = −e x, "
-            "Δw = −η Σ_n g − η α w, all samples in one step")
+    return ("one update differs from the reference: compare y, e, g and Δw one by one with section 4's rule "
+            "(all samples in one step)")
 
 
 def check_training_loop(fn: Fn, seeds: Sequence[int]) -> str:
@@ -177,12 +196,12 @@ def check_training_loop(fn: Fn, seeds: Sequence[int]) -> str:
 
 EXERCISES = (
     Exercise("sigmoid", "sigmoid", "imperial_3_2",
-             "write the sigmoid σ(a) = 1/(1+e^(−a)), elementwise and without overflow for large |a|",
-             "sigmoid(a) -> array", check_sigmoid, time_budget_s=5.0),
+             "write section 2's σ, elementwise and without overflow for large |a|",
+             "sigmoid(a) -> array", check_sigmoid, time_budget_s=5.0, reference=lambda: reference_sigmoid),
     Exercise("neuron", "neuron", "imperial_3_2",
-             "compute a = X @ w (one weighted sum per sample), then return y = σ(a)",
-             "neuron(X, w) -> y", check_neuron, time_budget_s=5.0),
+             "section 3: one weighted sum per sample (a row of X), then the sigmoid",
+             "neuron(X, w) -> y", check_neuron, time_budget_s=5.0, reference=lambda: reference_neuron),
     Exercise("training_loop", "train", "imperial_3_2",
-             "repeat `epochs` times: y = neuron(X, w), e = t − y, g = −e x, Δw = −η Σ_n g − η α w; return w",
-             TRAIN_SIGNATURE, check_training_loop, time_budget_s=10.0),
+             "apply section 4's update rule `epochs` times, using your neuron, and return w",
+             TRAIN_SIGNATURE, check_training_loop, time_budget_s=10.0, reference=lambda: reference_train),
 )

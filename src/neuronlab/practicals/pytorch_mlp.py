@@ -4,6 +4,7 @@ A module is checked by what it computes, not by how its attributes are named: it
 counted against the seed's architecture, its forward pass against σ(X w + b) from its own weights, and
 then it must learn (AND for the neuron; XOR, which no straight line separates, for the MLP).  torch is
 imported inside the checks only, so building and grading the NumPy practical never pays for it.
+Messages point to the notebook's section (1 the neuron, 2 the loss and the accuracy, 6 the MLP).
 """
 
 from __future__ import annotations
@@ -142,10 +143,11 @@ def check_torch_neuron(cls: Fn, seeds: Sequence[int]) -> str:
             b, w = params
             a = X @ w + b[0]
             if close(as_array(y, "forward")[:, 0], a, rtol=RTOL, atol=1e-6):
-                raise Failure("TorchNeuron.forward returns the activation a = X w + b; apply the sigmoid: "
-                              "y = σ(a)")
+                raise Failure("TorchNeuron.forward returns the activation itself; section 1: the output passes "
+                              "it through the sigmoid")
             if not close(as_array(y, "forward")[:, 0], 1.0 / (1.0 + np.exp(-a)), rtol=RTOL, atol=1e-6):
-                raise Failure("TorchNeuron.forward(X) should compute y = σ(X w + b) with its layer's weights")
+                raise Failure("TorchNeuron.forward(X) differs from one neuron's output computed from its own "
+                              "layer's weights and bias (section 1)")
             _check_gradients(model, y, "TorchNeuron")
         with _torch_seed(seed):
             model = _module(cls, 2, name="TorchNeuron", signature=signature)
@@ -184,14 +186,14 @@ def check_loss(fn: Fn, seeds: Sequence[int]) -> str:
             slips = [(len(y_np) * ref, "loss_fn sums over the samples; take the mean, as torch's losses do"),
                      (_bce(t_np, y_np),
                       "loss_fn swapped its arguments: loss_fn(y, t) takes the prediction first"),
-                     (-ref, "loss_fn has the wrong sign: −mean[t ln y + (1 − t) ln(1 − y)] is positive"),
-                     (float(np.mean((y_np - t_np) ** 2)), "that is the squared error; a sigmoid output is trained "
-                      "with binary cross-entropy −mean[t ln y + (1 − t) ln(1 − y)]")]
+                     (-ref, "loss_fn has the wrong sign: a cross-entropy is never negative (section 2)"),
+                     (float(np.mean((y_np - t_np) ** 2)), "that is the squared error; section 2: a sigmoid output "
+                      "is trained with the binary cross-entropy")]
             if not np.isclose(got, ref, rtol=RTOL):
                 for value_if_slip, message in slips:
                     if np.isclose(got, value_if_slip, rtol=1e-4):
                         raise Failure(message)
-                raise Failure("loss_fn(y, t) differs from the binary cross-entropy −mean[t ln y + (1 − t) ln(1 − y)]")
+                raise Failure("loss_fn(y, t) differs from section 2's binary cross-entropy: compare it term by term")
             if not value.requires_grad:
                 raise Failure("loss_fn(y, t) carries no gradient: keep it in torch operations")
             value.backward()
@@ -216,17 +218,26 @@ def check_accuracy(fn: Fn, seeds: Sequence[int]) -> str:
             if got.size != 1:
                 raise Failure("accuracy(y, t) must return one number, the fraction of correct predictions")
             got_value = float(got.ravel()[0])
-            correct = int(np.sum((y > 0.5) == (t > 0.5)))
+            predicted, actual = y > 0.5, t > 0.5
+            correct = int(np.sum(predicted == actual))
+            tp = int(np.sum(predicted & actual))
             ref = correct / t.size
             if np.isclose(got_value, ref, rtol=0, atol=1e-6):
                 continue
-            if np.isclose(got_value, 100 * ref, atol=1e-4):
-                raise Failure("accuracy should be a fraction between 0 and 1, not a percentage")
-            if np.isclose(got_value, 1 - ref, atol=1e-6):
-                raise Failure("accuracy counts the wrong predictions; (TP + TN) / total counts the right ones")
-            if np.isclose(got_value, correct, atol=1e-6):
-                raise Failure("accuracy counts the right predictions but does not divide by the total")
-            raise Failure("accuracy(y, t) is wrong: predict class 1 where y > 0.5, then (TP + TN) / total")
+            slips = [(100 * ref, "accuracy should be a fraction between 0 and 1, not a percentage"),
+                     (1 - ref, "accuracy counts the wrong predictions; the slide's accuracy counts the right ones"),
+                     (correct, "accuracy counts the right predictions but does not divide by the total"),
+                     (tp / t.size, "accuracy counts only the true positives; section 2's accuracy counts every "
+                      "right answer, the true negatives too"),
+                     (tp / max(int(predicted.sum()), 1), "that is the precision (right among those predicted "
+                      "positive); section 2's accuracy counts every right answer over all samples"),
+                     (tp / max(int(actual.sum()), 1), "that is the recall (right among the actual positives); "
+                      "section 2's accuracy counts every right answer over all samples")]
+            for value_if_slip, message in slips:
+                if np.isclose(got_value, value_if_slip, rtol=0, atol=1e-6):
+                    raise Failure(message)
+            raise Failure("accuracy(y, t) is wrong: section 2 — which predictions count as right (where is the "
+                          "threshold?), and what do you divide by?")
     return f"matches (TP + TN) / total on {len(seeds)} seeds, for (N, 1) and (N,) shapes"
 
 
@@ -259,21 +270,60 @@ def check_mlp(cls: Fn, seeds: Sequence[int]) -> str:
     return f"architecture, probabilities, gradients and learning XOR check out on {len(seeds)} seeds"
 
 
+# -- the references, standing in for an exercise while the others are checked ------------------------------
+
+
+@functools.cache
+def references() -> dict[str, Any]:
+    """The reference solution of each exercise, by the name the notebook gives it (torch loaded here)."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    class TorchNeuron(nn.Module):
+        def __init__(self, n_inputs: int) -> None:
+            super().__init__()
+            self.linear = nn.Linear(n_inputs, 1)
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return torch.sigmoid(self.linear(X))  # (N, 1)
+
+    class MLP(nn.Module):
+        def __init__(self, n_inputs: int, n_hidden: int = 40) -> None:
+            super().__init__()
+            self.hidden, self.output = nn.Linear(n_inputs, n_hidden), nn.Linear(n_hidden, 1)
+
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return torch.sigmoid(self.output(torch.relu(self.hidden(X))))  # (N, 1)
+
+    def loss_fn(y: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return F.binary_cross_entropy(y, t)
+
+    def accuracy(y: torch.Tensor, t: torch.Tensor) -> float:
+        return float(((y > 0.5).float() == t).float().mean())
+
+    return {"TorchNeuron": TorchNeuron, "loss_fn": loss_fn, "accuracy": accuracy, "MLP": MLP}
+
+
 EXERCISES = (
     Exercise("torch_neuron", "TorchNeuron", "imperial_3_3",
-             "build one nn.Linear(n_inputs, 1) in __init__ and return y = σ(a) from forward",
+             "section 1: one layer holding w and b in __init__, the neuron's output σ(a) in forward",
              "TorchNeuron(n_inputs)", one_thread(check_torch_neuron), time_budget_s=15.0,
-             speed_hint="train on whole tensors, not sample by sample", prepare=warm_up),
+             speed_hint="train on whole tensors, not sample by sample", prepare=warm_up,
+             reference=lambda: references()["TorchNeuron"]),
     Exercise("loss", "loss_fn", "imperial_3_3",
-             "return the binary cross-entropy −mean[t ln y + (1 − t) ln(1 − y)] as a torch tensor",
+             "return section 2's binary cross-entropy, averaged over the batch, as a torch tensor",
              "loss_fn(y, t) -> tensor", one_thread(check_loss), time_budget_s=5.0,
-             speed_hint="use torch operations on whole tensors", prepare=warm_up),
+             speed_hint="use torch operations on whole tensors", prepare=warm_up,
+             reference=lambda: references()["loss_fn"]),
     Exercise("accuracy", "accuracy", "imperial_3_3",
-             "return (TP + TN) / total: the fraction of samples where (y > 0.5) equals the target t",
+             "section 2: the fraction of samples classified right, as a float in [0, 1]",
              "accuracy(y, t) -> float", one_thread(check_accuracy), time_budget_s=5.0,
-             speed_hint="compare whole tensors at once", prepare=warm_up),
+             speed_hint="compare whole tensors at once", prepare=warm_up,
+             reference=lambda: references()["accuracy"]),
     Exercise("mlp", "MLP", "imperial_3_3",
-             "define the layers n_inputs → n_hidden (ReLU) → 1 (sigmoid) and their forward pass",
+             "section 6: the layers n_inputs → n_hidden (ReLU) → 1 (sigmoid) and their forward pass",
              "MLP(n_inputs, n_hidden)", one_thread(check_mlp), time_budget_s=20.0,
-             speed_hint="train on whole tensors, not sample by sample", prepare=warm_up),
+             speed_hint="train on whole tensors, not sample by sample", prepare=warm_up,
+             reference=lambda: references()["MLP"]),
 )

@@ -56,7 +56,7 @@ def _mlp(seed: int, max_epochs: int) -> BaseEstimator:
     """The MLP with its target standardized in-fold: yield stress in MPa sits far from the ~1 scale
     of an identity output with small initial weights, which Adam's η-sized steps would take thousands
     of epochs to reach."""
-    from neuronlab.nn.estimators import MLPRegressor  # lazily: torch only when the study runs
+    from neuronlab.estimators import MLPRegressor  # lazily: torch only when the study runs
 
     mlp = MLPRegressor(**MLP_PARAMS, max_epochs=max_epochs, random_state=seed)
     return TransformedTargetRegressor(regressor=mlp, transformer=StandardScaler())

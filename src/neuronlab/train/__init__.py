@@ -1,17 +1,4 @@
-"""How a model learns: the training loop for one torch module and its per-epoch History."""
+"""How a model learns: the engines (the torch loop, the compiled kernel, the NumPy loop) and what they share.
 
-from neuronlab.train.loop import (
-    OPTIMIZERS,
-    EarlyStopping,
-    History,
-    batch_indices,
-    fit_module,
-    fit_numpy,
-    make_optimizer,
-    torch_threads,
-)
-
-__all__ = [
-    "OPTIMIZERS", "EarlyStopping", "History", "batch_indices", "fit_module", "fit_numpy", "make_optimizer",
-    "torch_threads",
-]
+Nothing is imported here eagerly: the compiled path and the hand-made neuron must not pay for torch.
+"""

@@ -12,7 +12,7 @@ with logits, softmax cross-entropy, squared or absolute error, averaged over the
 (½ α/n_b Σ‖W‖² on weights, not biases), optimiser formulas (torch.optim's SGD, momentum, Adam with
 bias correction and eps outside the square root), per-epoch train loss (batch-size-weighted mean of
 batch objectives), validation loss and metric, and scikit-learn's early-stopping rule with the best
-epoch's weights kept.  They differ from torch's only in summation order and in ``_exp``, a
+epoch's weights kept.  They differ from torch's only in summation order and in ``fused_math.fast_exp``, a
 vectorisable exp accurate to a few ulp (libm's ``exp`` is a scalar call, 8× slower here).
 
 Layout, per model k (models differ in depth, widths, activation, optimiser, η, α, batch size, …):
@@ -25,16 +25,13 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, prange, types
+from numba import njit, prange
 from numba.core.errors import NumbaPerformanceWarning
-from numba.extending import intrinsic, overload
 
-from neuronlab.nn.activations import LEAKY_SLOPE
+from neuronlab.train.fused_math import BETA1, BETA2, FASTMATH, as_type, consts, fast_exp, inline, log1p01
 
 # Numba's OpenMP threads spin-wait after each parallel loop, and torch's ops ran 15× slower meanwhile
 # (a float64 tanh 54 → 780 µs); passive waiting keeps OpenMP, which ran the kernel 25 % faster than the
@@ -51,120 +48,7 @@ BINARY, MULTICLASS, MSE, MAE = range(4)
 OPTIMIZER_CODES = {"sgd": 0, "momentum": 1, "adam": 2}
 SGD, MOMENTUM, ADAM = range(3)
 RUNNING, DONE, DIVERGED = 0, 1, 2  # status of a model
-BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # torch.optim.Adam's defaults, which the estimator uses
-# reassociation (so reductions vectorise) and contraction (FMA), but NaN and inf keep their meaning:
-# a diverged model must still read as non-finite
-FASTMATH = {"reassoc", "contract", "arcp", "nsz"}
-CACHED: Any = {"cache": True}  # overloads compiled into a cached kernel are cached with it
 BLAS_MIN = 16  # layers at least this wide in and out go through BLAS (np.dot); smaller ones through our passes
-
-
-Consts = namedtuple("Consts", "zero one two half slope log2e ln2_hi ln2_lo x_min x_max beta2 one_b1 one_b2 eps "
-                               "exp_c log_c")
-
-
-def _float_type(like: Any) -> Any:
-    return like.dtype if isinstance(like, types.DType) else like
-
-
-def _consts(like: Any) -> Any:
-    """The constants in the float type of ``like`` (a float or a dtype): see the overload."""
-    raise NotImplementedError("only callable from compiled code")
-
-
-@overload(_consts, jit_options=CACHED)
-def _consts_impl(like: Any) -> Any:
-    """Every constant typed as ``like``: a Python float literal would promote a float32 loop to float64."""
-    single = _float_type(like) == types.float32
-    f = np.float32 if single else np.float64
-    c = Consts(
-        f(0.0), f(1.0), f(2.0), f(0.5), f(LEAKY_SLOPE), f(1.4426950408889634),
-        # ln 2 split in two so that n·ln2_hi is exact: the reduced argument keeps its low bits
-        f(0.693145751953125) if single else f(6.93147180369123816490e-01),
-        f(1.428606765330187e-06) if single else f(1.90821492927058770002e-10),
-        f(-87.0) if single else f(-708.0), f(88.0) if single else f(709.0),  # e^x stays a normal float
-        f(BETA2), f(1.0 - BETA1), f(1.0 - BETA2), f(EPS),
-        # exp(r) on |r| ≤ ln2/2 by Taylor, log1p by atanh's series, each to the term below the type's ulp
-        tuple(f(1.0 / math.factorial(k)) for k in range(8 if single else 14)),
-        tuple(f(1.0 / (2 * k + 1)) for k in range(9 if single else 18)))
-
-    def impl(like: Any) -> Any:  # the implementation's signature must be the overload's, annotations too
-        return c
-    return impl
-
-
-def _as(like: Any, value: Any) -> Any:
-    """``value`` in the float type of ``like``."""
-    raise NotImplementedError("only callable from compiled code")
-
-
-@overload(_as, jit_options=CACHED)
-def _as_impl(like: Any, value: Any) -> Any:
-    cast = np.float32 if _float_type(like) == types.float32 else np.float64
-
-    def impl(like: Any, value: Any) -> Any:
-        return cast(value)
-    return impl
-
-
-def _float_from_bits_typing(typingctx: Any, bits: Any) -> Any:
-    """The float whose IEEE bits are ``bits``: int32 → float32, int64 → float64 (2ⁿ without libm)."""
-    single = bits == types.int32
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], ir.FloatType() if single else ir.DoubleType())
-    return (types.float32(types.int32) if single else types.float64(types.int64)), codegen
-
-
-_float_from_bits: Any = intrinsic(_float_from_bits_typing)
-
-
-def _pow2(n: Any) -> Any:
-    """2ⁿ for an integral float n in the normal range, in n's float type."""
-    raise NotImplementedError("only callable from compiled code")
-
-
-@overload(_pow2, jit_options=CACHED)
-def _pow2_impl(n: Any) -> Any:
-    if n == types.float32:
-        def impl32(n: Any) -> Any:
-            return _float_from_bits(np.int32((np.int64(n) + 127) << 23))  # exponent bias 127; int32 arithmetic widens
-        return impl32
-
-    def impl64(n: Any) -> Any:
-        return _float_from_bits((np.int64(n) + np.int64(1023)) << np.int64(52))  # exponent bias 1023
-    return impl64
-
-
-# A call from one compiled function to another is not inlined by LLVM here and costs a reference count
-# per array argument (measured: 7.3 against 4.7 µs a model-epoch for W1 when the per-batch stages were
-# calls), so everything below is inlined by Numba into ``train_block``, where the loops vectorise in place.
-inline = njit(fastmath=FASTMATH, cache=True, inline="always")
-
-
-@inline
-def _exp(x: Any) -> Any:
-    """eˣ = 2ⁿ · eʳ with n = round(x / ln 2), r = x − n ln 2; plain arithmetic, so it vectorises."""
-    c = _consts(x)
-    x = min(max(x, c.x_min), c.x_max)
-    n = np.floor(x * c.log2e + c.half)  # np.floor keeps the float type; math.floor gives an int64
-    r = (x - n * c.ln2_hi) - n * c.ln2_lo
-    p = c.exp_c[-1]
-    for i in range(len(c.exp_c) - 2, -1, -1):
-        p = p * r + c.exp_c[i]
-    return p * _pow2(n)
-
-
-@inline
-def _log1p01(e: Any) -> Any:
-    """log(1 + e) for 0 ≤ e ≤ 1 as 2 atanh(s), s = e/(2 + e) ≤ 1/3: full precision, no cancellation."""
-    c = _consts(e)
-    s = e / (c.two + e)
-    s2 = s * s
-    p = c.log_c[-1]
-    for i in range(len(c.log_c) - 2, -1, -1):
-        p = p * s2 + c.log_c[i]
-    return c.two * s * p
 
 
 # Activations live in one array per model, A (layers + 1, width, samples): A[0] the input batch,
@@ -176,13 +60,13 @@ def _log1p01(e: Any) -> Any:
 @inline
 def _activate(code: int, A: Any, layer: int, j: int, n: int) -> None:
     """h = σ(a) in place over unit j's samples; one explicit loop per activation, so each vectorises."""
-    c = _consts(A.dtype)
+    c = consts(A.dtype)
     if code == SIGMOID:
         for s in range(n):
-            A[layer, j, s] = c.one / (c.one + _exp(-A[layer, j, s]))
+            A[layer, j, s] = c.one / (c.one + fast_exp(-A[layer, j, s]))
     elif code == TANH:
         for s in range(n):
-            A[layer, j, s] = c.one - c.two / (_exp(c.two * A[layer, j, s]) + c.one)
+            A[layer, j, s] = c.one - c.two / (fast_exp(c.two * A[layer, j, s]) + c.one)
     elif code == RELU:
         for s in range(n):
             a = A[layer, j, s]
@@ -196,7 +80,7 @@ def _activate(code: int, A: Any, layer: int, j: int, n: int) -> None:
 @inline
 def _backprop_sigma(code: int, G: Any, half: int, i: int, A: Any, layer: int, n: int) -> None:
     """δ_i ← δ_i · σ'(a_i), σ' written from the output h = A[layer, i] = σ(a) (ReLU's kink: h > 0, as torch)."""
-    c = _consts(A.dtype)
+    c = consts(A.dtype)
     if code == SIGMOID:
         for s in range(n):
             h = A[layer, i, s]
@@ -219,7 +103,7 @@ def _combine(p: Any, first: int, stride: int, count: int, src: Any, si: int, dst
     """dst[di, j] ← init + Σ_q p[first + q·stride] · src[si, q] over q < count, four source rows a pass
     (a short block repeats a row with weight 0): with n ≈ 200 samples a pass's fixed cost is as large
     as one row's arithmetic, so fewer, fuller passes win."""
-    zero = _consts(p.dtype).zero
+    zero = consts(p.dtype).zero
     for q in range(0, count, 4):
         k = min(4, count - q)
         w0 = p[first + q * stride]
@@ -240,7 +124,7 @@ def _combine(p: Any, first: int, stride: int, count: int, src: Any, si: int, dst
 @inline
 def _forward(p: Any, k: int, depth: int, widths: Any, w_off: Any, b_off: Any, code: int, A: Any, n: int) -> None:
     """A[l + 1] = σ(W_l A[l] + b_l) layer by layer (no σ on the logits A[depth])."""
-    zero = _consts(p.dtype).zero
+    zero = consts(p.dtype).zero
     for layer in range(depth):
         n_in, n_out = widths[k, layer], widths[k, layer + 1]
         w, b = w_off[k, layer], b_off[k, layer]
@@ -274,33 +158,33 @@ def _forward(p: Any, k: int, depth: int, widths: Any, w_off: Any, b_off: Any, co
 def _head(head: int, A: Any, depth: int, T: Any, G: Any, n_out: int, n: int, grad: bool) -> float:
     """Mean data loss of the logits z = A[depth] (O, n) against T (O, n); with ``grad``, G[0] ← ∂loss/∂z.
     Sigmoid + BCE and softmax + CE both give (p − t)/n: the output's derivative cancels the log's."""
-    c = _consts(A.dtype)
+    c = consts(A.dtype)
     total = 0.0
     if head == BINARY:
-        inv_n = c.one / _as(c.one, n)
+        inv_n = c.one / as_type(c.one, n)
         for s in range(n):
             zs = A[depth, 0, s]
-            e = _exp(-abs(zs))  # exp(−|z|) ∈ (0, 1]: softplus(z) = max(z, 0) + log1p(e)
-            total += (zs if zs > c.zero else c.zero) - T[0, s] * zs + _log1p01(e)
+            e = fast_exp(-abs(zs))  # exp(−|z|) ∈ (0, 1]: softplus(z) = max(z, 0) + log1p(e)
+            total += (zs if zs > c.zero else c.zero) - T[0, s] * zs + log1p01(e)
             if grad:
                 prob = c.one / (c.one + e) if zs >= c.zero else e / (c.one + e)
                 G[0, 0, s] = (prob - T[0, s]) * inv_n
         return total / n
     if head == MULTICLASS:
-        inv_n = c.one / _as(c.one, n)
+        inv_n = c.one / as_type(c.one, n)
         for s in range(n):
             zmax = A[depth, 0, s]
             for j in range(1, n_out):
                 zmax = max(zmax, A[depth, j, s])
             norm = c.zero
             for j in range(n_out):
-                norm += _exp(A[depth, j, s] - zmax)
+                norm += fast_exp(A[depth, j, s] - zmax)
             for j in range(n_out):
                 total += T[j, s] * (zmax + math.log(norm) - A[depth, j, s])  # −log softmax of the true class
                 if grad:
-                    G[0, j, s] = (_exp(A[depth, j, s] - zmax) / norm - T[j, s]) * inv_n
+                    G[0, j, s] = (fast_exp(A[depth, j, s] - zmax) / norm - T[j, s]) * inv_n
         return total / n
-    inv = c.one / _as(c.one, n * n_out)
+    inv = c.one / as_type(c.one, n * n_out)
     for j in range(n_out):
         for s in range(n):
             r = A[depth, j, s] - T[j, s]
@@ -355,7 +239,7 @@ def _backward(p: Any, g: Any, k: int, depth: int, widths: Any, w_off: Any, b_off
     """g ← ∂(loss + ½ decay Σ‖W‖²)/∂params from G[0] = ∂loss/∂z and the stored outputs A; layer by
     layer: weight gradients δ_j · h_iᵀ (dot products over samples, four a pass), then the layer
     below's δ = σ'(h) ⊙ Wᵀ δ."""
-    zero = _consts(p.dtype).zero
+    zero = consts(p.dtype).zero
     half = 0  # G[half] holds this layer's δ
     for layer in range(depth - 1, -1, -1):
         n_in, n_out = widths[k, layer], widths[k, layer + 1]
@@ -416,11 +300,11 @@ def _backward(p: Any, g: Any, k: int, depth: int, widths: Any, w_off: Any, b_off
 @inline
 def _update(opt: int, p: Any, g: Any, m: Any, v: Any, count: int, eta: float, mu: float, step: int) -> None:
     """torch.optim's step over the model's parameters p[:count] (step = 1, 2, … for this model)."""
-    c = _consts(p.dtype)
-    lr = _as(c.one, eta)
+    c = consts(p.dtype)
+    lr = as_type(c.one, eta)
     if opt == ADAM:
-        step_size = _as(c.one, eta / (1.0 - BETA1 ** step))  # bias corrections in float64, as torch
-        bc2_sqrt = _as(c.one, math.sqrt(1.0 - BETA2 ** step))
+        step_size = as_type(c.one, eta / (1.0 - BETA1 ** step))  # bias corrections in float64, as torch
+        bc2_sqrt = as_type(c.one, math.sqrt(1.0 - BETA2 ** step))
         for q in range(count):
             mq = m[q] + c.one_b1 * (g[q] - m[q])  # m ← lerp(m, g, 1 − β1)
             vq = v[q] * c.beta2 + c.one_b2 * g[q] * g[q]  # v ← β2 v + (1 − β2) g²
@@ -428,7 +312,7 @@ def _update(opt: int, p: Any, g: Any, m: Any, v: Any, count: int, eta: float, mu
             v[q] = vq
             p[q] -= step_size * (mq / (np.sqrt(vq) / bc2_sqrt + c.eps))
     elif opt == MOMENTUM:
-        momentum = _as(c.one, mu)
+        momentum = as_type(c.one, mu)
         for q in range(count):
             buf = g[q] if step == 1 else m[q] * momentum + g[q]  # torch starts from the first gradient
             m[q] = buf
@@ -491,7 +375,7 @@ def train_block(head: int, depth: Any, widths: Any, w_off: Any, b_off: Any, n_pa
                         for q in range(w, w + widths[k, layer] * widths[k, layer + 1]):
                             sq += p[q] * p[q]
                     loss += 0.5 * (alpha[k] / nb) * sq
-                _backward(p, g, k, L_k, widths, w_off, b_off, act[k], A, G, nb, _as(p.dtype, alpha[k] / nb))
+                _backward(p, g, k, L_k, widths, w_off, b_off, act[k], A, G, nb, as_type(p.dtype, alpha[k] / nb))
                 steps[k] += 1
                 _update(opt[k], p, g, m[k], v[k], n_params[k], eta[k], mu[k], steps[k])
                 total += loss * (nb / N)

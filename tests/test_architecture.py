@@ -1,0 +1,88 @@
+"""The package's shape, checked: layers import one way, the default CLI paths never import torch, and
+no core file grows past ~400 lines (ARCHITECTURE.md's picture, as tests)."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1] / "src" / "neuronlab"
+
+# Bottom to top: a package may import only packages before it (and itself).  The faces (cli*, web,
+# __init__, demo) sit above everything.
+LAYERS = ["errors", "limits", "config", "store", "tasks", "nn", "train", "estimators", "evaluate", "model_selection",
+          "plots", "experiments", "studies", "figures", "classroom", "practicals", "report", "playground"]
+CORE = ["config", "nn", "train", "estimators", "model_selection", "evaluate", "tasks"]
+MAX_CORE_LINES = 420
+
+
+def _package(path: Path) -> str:
+    rel = path.relative_to(ROOT)
+    return rel.parts[0].removesuffix(".py")
+
+
+def _imports(path: Path) -> set[str]:
+    """The neuronlab packages a module imports, anywhere in it (function-level imports count too)."""
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names: list[str] = []
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "neuronlab":
+            names = [node.module] if node.module != "neuronlab" else [f"neuronlab.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names if a.name.split(".")[0] == "neuronlab"]
+        out.update(n.split(".")[1] for n in names if "." in n)
+    return out
+
+
+def test_layers_import_one_way() -> None:
+    wrong = []
+    for path in ROOT.rglob("*.py"):
+        pkg = _package(path)
+        if pkg not in LAYERS:
+            continue
+        for target in _imports(path) - {pkg}:
+            if target not in LAYERS or LAYERS.index(target) > LAYERS.index(pkg):
+                wrong.append(f"{path.relative_to(ROOT)} imports neuronlab.{target}")
+    assert not wrong, "\n".join(sorted(wrong))
+
+
+def test_no_core_file_is_long() -> None:
+    long = {str(p.relative_to(ROOT)): n for pkg in CORE for p in (ROOT / pkg).rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > MAX_CORE_LINES}
+    long.update({"config.py": n} if (n := len((ROOT / "config.py").read_text().splitlines())) > MAX_CORE_LINES else {})
+    assert not long
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("argv", [
+    ["train", "moons", "--epochs", "20"],
+    ["train", "sin", "--model", "neuron", "--epochs", "20"],
+    ["tasks"],
+])
+def test_the_default_cli_paths_do_not_import_torch(argv: list[str], tmp_path: Path) -> None:
+    """The compiled engine and the NumPy neuron are the defaults: torch (~2 s to import) is loaded
+    only by the PyTorch practical's paths (``engine="torch"``, ``backend="torch"``, the playground)."""
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: sys.stderr.write('TORCH=' + str('torch' in sys.modules) + '\\n'))\n"
+            "from neuronlab.cli import main\n"
+            f"sys.argv = ['neuronlab', *{argv!r}]\n"
+            "main()\n")
+    env = dict(os.environ, NEURONLAB_HOME=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "TORCH=False" in done.stderr
+
+
+@pytest.mark.slow
+def test_the_torch_engine_does_import_torch(tmp_path: Path) -> None:
+    """The check above can fail: the same probe sees torch when a path uses it."""
+    code = ("import sys\nfrom sklearn.datasets import make_moons\nfrom neuronlab.estimators import MLPClassifier\n"
+            "X, y = make_moons(50, random_state=0)\nMLPClassifier((3,), max_epochs=2, engine='torch').fit(X, y)\n"
+            "print('torch' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert done.stdout.strip() == "True"
