@@ -19,7 +19,7 @@ from neuronlab.cli_common import console, friendly, parse_params, print_json
 from neuronlab.cli_common import fmt as _fmt
 from neuronlab.cli_compare import register as register_compare_command
 from neuronlab.cli_runs import DbOption
-from neuronlab.cli_runs import _store as _open_store
+from neuronlab.cli_runs import open_store
 from neuronlab.cli_runs import register as register_experiment_commands
 from neuronlab.cli_web import register as register_web_commands
 
@@ -134,8 +134,8 @@ def train_cmd(
                    "batch_size": batch_size, "early_stopping": early_stopping, "tol": tol}
     spec = spec_from_dict({"name": f"train {label}", "seeds": [seed], "task": task_table, "model": model_table,
                            "train": train_table}, source="neuronlab train")
-    store = _open_store(db) if db is not None or record else None
-    result = train_once(spec, seed=seed, store=store)
+    store = open_store(db) if db is not None or record else None
+    result = train_once(spec, seed=seed, store=store, figures=plot is not None)
     figure = None
     if plot is not None:
         if "fit.png" not in result.figures:

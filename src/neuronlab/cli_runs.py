@@ -22,7 +22,7 @@ runs_app = typer.Typer(help="Browse the recorded runs.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the run store.", no_args_is_help=True)
 
 
-def _store(db: str | None) -> Any:
+def open_store(db: str | None) -> Any:
     from neuronlab.store import RunStore
 
     return RunStore(db)
@@ -82,7 +82,7 @@ def sweep_cmd(
     if workers is not None:
         limits.PROCESSES.check(workers, "--workers {}")
     loaded = load_spec(spec)
-    store = _store(db)
+    store = open_store(db)
     total = len(expand(loaded))
     threads = default_threads(executor, jobs)
     outcomes: list[RunOutcome] = []
@@ -128,7 +128,7 @@ def runs_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """List recorded runs, newest first."""
-    runs = _store(db).list_runs(task=task, status=status, limit=limit)
+    runs = open_store(db).list_runs(task=task, status=status, limit=limit)
     if as_json:
         print_json([r.__dict__ for r in runs])
         return
@@ -151,7 +151,7 @@ def runs_show(
     """Everything recorded about one run: spec, metrics, history length, versions, notes."""
     from neuronlab.experiments.figures_on_demand import FIGURE_NAMES
 
-    record = _store(db).get(run_id)
+    record = open_store(db).get(run_id)
     if as_json:
         print_json(record.__dict__)
         return
@@ -193,7 +193,7 @@ def runs_figure(
     from neuronlab.errors import ConfigError
     from neuronlab.experiments.figures_on_demand import run_figure
 
-    data = run_figure(_store(db), run_id, name)
+    data = run_figure(open_store(db), run_id, name)
     path = out or Path(f"run-{run_id}-{name}")
     try:
         path.write_bytes(data)
@@ -210,7 +210,7 @@ def runs_compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Runs side by side: only the parameters that differ, then every metric."""
-    store = _store(db)
+    store = open_store(db)
     comparison = store.compare(list(run_ids))
     differing = dict(comparison.differing)
     seeds = tuple(store.get(rid).seed for rid in comparison.run_ids)
@@ -240,7 +240,7 @@ def runs_note(
     db: DbOption = None,
 ) -> None:
     """Append a note to a run: what you saw, what you will try next."""
-    _store(db).add_note(run_id, text)
+    open_store(db).add_note(run_id, text)
     console.print(f"note added to run {run_id}")
 
 
@@ -256,7 +256,7 @@ def runs_export(
 
     if fmt_ not in ("csv", "json"):
         raise ConfigError(f"--format must be csv or json, got {fmt_!r}")
-    sys.stdout.write(_store(db).export(format=fmt_, task=task))
+    sys.stdout.write(open_store(db).export(format=fmt_, task=task))
 
 
 @friendly
@@ -271,7 +271,7 @@ def report_cmd(
     """Write the lab notebook: a static HTML page per task from the recorded runs (opens offline)."""
     from neuronlab.report import build_report
 
-    index = build_report(_store(db), out, task=task, figures_per_task=figures)
+    index = build_report(open_store(db), out, task=task, figures_per_task=figures)
     console.print(f"lab notebook: {index}")
 
 

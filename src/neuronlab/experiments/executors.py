@@ -89,7 +89,7 @@ def evaluate_chunk(items: Sequence[tuple[dict[str, Any], int]], base_dir: str | 
     """
     from neuronlab.estimators.batch import fit_mlps
     from neuronlab.experiments.fit import build_model
-    from neuronlab.experiments.runner import evaluate_fitted, evaluate_spec
+    from neuronlab.experiments.evaluation import evaluate_fitted, evaluate_spec
 
     specs = [(ExperimentSpec.model_validate(js, context={"check_task": False}), seed) for js, seed in items]
     out: list[Evaluated] = []

@@ -10,12 +10,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neuronlab.errors import DivergedError
-from neuronlab.experiments.runner import _jsonable, evaluate_spec
+from neuronlab.experiments.evaluation import evaluate_spec, jsonable
 from neuronlab.experiments.spec import ExperimentSpec
-from neuronlab.store import RunStore, environment_versions
+
+if TYPE_CHECKING:
+    from neuronlab.store import RunStore
 
 
 @dataclass
@@ -44,14 +46,22 @@ class OneOff:
 
 
 def train_once(spec: ExperimentSpec, *, seed: int, store: RunStore | None = None,
-               base_dir: str | Path | None = None) -> OneOff:
-    """Train and evaluate ``spec`` at ``seed``; with a store, record it (a diverged run too, then re-raise)."""
-    record = dict(spec=spec.canonical(), spec_hash=spec.spec_hash(), seed=seed, experiment=spec.name,
-                  task=spec.task.name or Path(str(spec.task.csv)).name, model=spec.model.kind,
-                  params=_jsonable(spec.flat_params()), versions=environment_versions())
+               base_dir: str | Path | None = None, figures: bool = False) -> OneOff:
+    """Train and evaluate ``spec`` at ``seed``; with a store, record it (a diverged run too, then re-raise).
+
+    ``figures``: draw the run's pictures now (``OneOff.figures``, recorded with the run); without them a
+    recorded run's pictures are drawn when first looked at (``figures_on_demand``), and the CLI does not
+    pay ~1.5 s of Matplotlib for a figure nobody asked for."""
+    record: dict[str, Any] = {}
+    if store is not None:
+        from neuronlab.store import environment_versions
+
+        record = dict(spec=spec.canonical(), spec_hash=spec.spec_hash(), seed=seed, experiment=spec.name,
+                      task=spec.task.name or Path(str(spec.task.csv)).name, model=spec.model.kind,
+                      params=jsonable(spec.flat_params()), versions=environment_versions())
     start = time.perf_counter()
     try:
-        metrics, history, figures = evaluate_spec(spec, seed=seed, base_dir=base_dir)
+        metrics, history, pngs = evaluate_spec(spec, seed=seed, base_dir=base_dir, figures=figures)
     except DivergedError as exc:
         if store is not None:
             store.record(**record, status="diverged", metrics={}, error=str(exc), diverged_epoch=exc.epoch,
@@ -60,7 +70,7 @@ def train_once(spec: ExperimentSpec, *, seed: int, store: RunStore | None = None
     seconds = time.perf_counter() - start
     run_id = None
     if store is not None:
-        run_id = store.record(**record, status="done", metrics=metrics, history=history, artifacts=figures,
+        run_id = store.record(**record, status="done", metrics=metrics, history=history, artifacts=pngs,
                               duration_s=seconds)
-    return OneOff(spec, seed, metrics, history, figures, seconds, run_id)
+    return OneOff(spec, seed, metrics, history, pngs, seconds, run_id)
 

@@ -11,7 +11,6 @@ than training a batched chunk, and ``figures_on_demand.run_figure`` draws any ru
 
 from __future__ import annotations
 
-import contextlib
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -21,10 +20,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-
 from neuronlab.errors import DivergedError, NeuronlabError
-from neuronlab.experiments.fit import build_model, final_estimator, fit_and_score
+from neuronlab.experiments.evaluation import evaluate_spec, jsonable
 from neuronlab.experiments.spec import ExperimentSpec, SweepSpec
 from neuronlab.store import Claim, RunStore, environment_versions
 from neuronlab.store.heartbeat import keep_renewing, released_on_abort, renewing
@@ -51,54 +48,6 @@ class RunOutcome:
         test = self.metrics.get("test", {})
         value = test.get("accuracy", test.get("r2"))
         return None if value is None else float(value)
-
-
-def evaluate_spec(spec: ExperimentSpec, *, seed: int, base_dir: str | Path | None = None, figures: bool = True
-                  ) -> tuple[dict[str, Any], dict[str, list[float]] | None, dict[str, bytes]]:
-    """Train and evaluate one experiment: (metrics, history, figures). Raises DivergedError on NaN.
-
-    ``figures=False`` draws no PNGs (a sweep's default; ``figures_on_demand.run_figure`` draws them later).
-    """
-    task = spec.load_task(seed, base_dir=base_dir)
-    params = spec.model_params()
-    # Holdout: fit on the training split, score train, val and test.
-    result = fit_and_score(task, spec.model.kind, seed=seed, **params)
-    return evaluate_fitted(spec, task, result.estimator, seed=seed, split_metrics=result.metrics, figures=figures)
-
-
-def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: int,
-                    split_metrics: dict[str, dict[str, Any]] | None = None, figures: bool = True,
-                    ) -> tuple[dict[str, Any], dict[str, list[float]] | None, dict[str, bytes]]:
-    """(metrics, history, figures) of an estimator already fitted on ``task``'s training split.
-
-    ``evaluate_spec`` ends here, and so does a run trained in the batched ensemble, so both are
-    recorded alike.  ``split_metrics`` are the holdout scores when the caller has them already;
-    ``figures=False`` skips the PNGs (~0.4 s a run: more than training a whole chunk).
-    """
-    from neuronlab.evaluate import cross_validate_task
-    from neuronlab.evaluate.metrics import score_splits
-
-    params = spec.model_params()
-    if split_metrics is None:
-        splits = [split for split in ("train", "val", "test") if len(getattr(task, f"y_{split}"))]
-        split_metrics = score_splits(estimator, task, splits)
-    metrics: dict[str, Any] = {split: _plain(values) for split, values in split_metrics.items()}
-    if task.ceiling is not None:
-        metrics["ceiling"] = float(task.ceiling)
-    # Cross-validation on train + val, the scaler refitted inside every training fold.
-    if spec.evaluate.method == "cv":
-        scale = params.pop("scale")
-        cv_estimator = build_model(spec.model.kind, task, scale=scale, seed=seed, **params)
-        cv = cross_validate_task(cv_estimator, task, cv=spec.evaluate.cv, n_splits=spec.evaluate.n_splits,
-                                 seed=seed)
-        metrics["cv"] = {"splitter": cv.splitter, "scoring": cv.scoring, "mean": cv.mean, "std": cv.std,
-                         "folds": [float(s) for s in cv.scores]}
-    history = getattr(final_estimator(estimator), "history_", None)
-    history_columns = None
-    if history is not None:
-        history_columns = {k: list(map(float, v)) for k, v in history.to_dict().items()
-                           if isinstance(v, list | tuple) and k != "epoch"}
-    return metrics, history_columns, _figures(estimator, task, history) if figures else {}
 
 
 def run_experiment(
@@ -156,7 +105,7 @@ def claims(items: Sequence[tuple[ExperimentSpec, int]], *, sweep: str | None) ->
     """The store claims of (spec, seed) pairs; the environment is read once for all of them."""
     versions = environment_versions()
     return [Claim(spec=spec.canonical(), spec_hash=spec.spec_hash(), seed=seed, experiment=spec.name,
-                  task=_task_label(spec), model=spec.model.kind, params=_jsonable(spec.flat_params()),
+                  task=_task_label(spec), model=spec.model.kind, params=jsonable(spec.flat_params()),
                   sweep=sweep, versions=versions) for spec, seed in items]
 
 
@@ -266,38 +215,4 @@ def _run_in_worker(spec_json: dict[str, Any], seed: int, url: str, sweep: str, b
 def _task_label(spec: ExperimentSpec) -> str:
     return spec.task.name or Path(str(spec.task.csv)).name
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    """Metrics as JSON-able numbers (confusion matrices as nested lists)."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if isinstance(value, np.ndarray):
-            out[key] = value.tolist()
-        elif isinstance(value, np.generic):
-            out[key] = value.item()
-        else:
-            out[key] = value
-    return out
-
-
-def _figures(estimator: Any, task: Any, history: Any) -> dict[str, bytes]:
-    """PNG bytes of the run's pictures: its boundary or fit (where the task has one), its learning curves."""
-    from neuronlab.errors import ConfigError
-    from neuronlab.experiments.figures_on_demand import CURVES, FIT, png
-    from neuronlab.plots import plot_learning_curves, plot_task_fit
-
-    figures: dict[str, bytes] = {}
-    with contextlib.suppress(ConfigError):  # no natural picture for a task with more than two features
-        figures[FIT] = png(plot_task_fit(estimator, task))
-    if history is not None and len(history):
-        figures[CURVES] = png(plot_learning_curves(history))
-    return figures
 

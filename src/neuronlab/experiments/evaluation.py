@@ -1,0 +1,100 @@
+"""One run's numbers: train a spec's model on its task and score it (metrics, history, figures).
+
+No store here: ``neuronlab train`` without ``--db`` and the batched executors' workers use it without
+importing the run store; the runner (``runner.py``) records what it returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neuronlab.estimators.registry import final_estimator
+from neuronlab.experiments.fit import build_model, fit_and_score
+from neuronlab.experiments.spec import ExperimentSpec
+
+
+def evaluate_spec(spec: ExperimentSpec, *, seed: int, base_dir: str | Path | None = None, figures: bool = True
+                  ) -> tuple[dict[str, Any], dict[str, list[float]] | None, dict[str, bytes]]:
+    """Train and evaluate one experiment: (metrics, history, figures). Raises DivergedError on NaN.
+
+    ``figures=False`` draws no PNGs (a sweep's default; ``figures_on_demand.run_figure`` draws them later).
+    """
+    task = spec.load_task(seed, base_dir=base_dir)
+    params = spec.model_params()
+    # Holdout: fit on the training split, score train, val and test.
+    result = fit_and_score(task, spec.model.kind, seed=seed, **params)
+    return evaluate_fitted(spec, task, result.estimator, seed=seed, split_metrics=result.metrics, figures=figures)
+
+
+def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: int,
+                    split_metrics: dict[str, dict[str, Any]] | None = None, figures: bool = True,
+                    ) -> tuple[dict[str, Any], dict[str, list[float]] | None, dict[str, bytes]]:
+    """(metrics, history, figures) of an estimator already fitted on ``task``'s training split.
+
+    ``evaluate_spec`` ends here, and so does a run trained in the batched ensemble, so both are
+    recorded alike.  ``split_metrics`` are the holdout scores when the caller has them already;
+    ``figures=False`` skips the PNGs (~0.4 s a run: more than training a whole chunk).
+    """
+    from neuronlab.evaluate import cross_validate_task
+    from neuronlab.evaluate.metrics import score_splits
+
+    params = spec.model_params()
+    if split_metrics is None:
+        splits = [split for split in ("train", "val", "test") if len(getattr(task, f"y_{split}"))]
+        split_metrics = score_splits(estimator, task, splits)
+    metrics: dict[str, Any] = {split: plain(values) for split, values in split_metrics.items()}
+    if task.ceiling is not None:
+        metrics["ceiling"] = float(task.ceiling)
+    # Cross-validation on train + val, the scaler refitted inside every training fold.
+    if spec.evaluate.method == "cv":
+        scale = params.pop("scale")
+        cv_estimator = build_model(spec.model.kind, task, scale=scale, seed=seed, **params)
+        cv = cross_validate_task(cv_estimator, task, cv=spec.evaluate.cv, n_splits=spec.evaluate.n_splits,
+                                 seed=seed)
+        metrics["cv"] = {"splitter": cv.splitter, "scoring": cv.scoring, "mean": cv.mean, "std": cv.std,
+                         "folds": [float(s) for s in cv.scores]}
+    history = getattr(final_estimator(estimator), "history_", None)
+    history_columns = None
+    if history is not None:
+        history_columns = {k: list(map(float, v)) for k, v in history.to_dict().items()
+                           if isinstance(v, list | tuple) and k != "epoch"}
+    return metrics, history_columns, draw_figures(estimator, task, history) if figures else {}
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def plain(values: dict[str, Any]) -> dict[str, Any]:
+    """Metrics as JSON-able numbers (confusion matrices as nested lists)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, np.ndarray):
+            out[key] = value.tolist()
+        elif isinstance(value, np.generic):
+            out[key] = value.item()
+        else:
+            out[key] = value
+    return out
+
+
+def draw_figures(estimator: Any, task: Any, history: Any) -> dict[str, bytes]:
+    """PNG bytes of the run's pictures: its boundary or fit (where the task has one), its learning curves."""
+    from neuronlab.errors import ConfigError
+    from neuronlab.experiments.figures_on_demand import CURVES, FIT, png
+    from neuronlab.plots import plot_learning_curves, plot_task_fit
+
+    figures: dict[str, bytes] = {}
+    with contextlib.suppress(ConfigError):  # no natural picture for a task with more than two features
+        figures[FIT] = png(plot_task_fit(estimator, task))
+    if history is not None and len(history):
+        figures[CURVES] = png(plot_learning_curves(history))
+    return figures
