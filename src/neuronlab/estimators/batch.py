@@ -14,7 +14,6 @@ class given the same X and y validate and encode them once, and pipeline steps w
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -65,11 +64,15 @@ def unwrap(estimator: Any, X: Any, y: Any, memo: StepMemo | None = None) -> tupl
 
 def _fit_step(step: Any, A: Any, b: Any, memo: StepMemo | None) -> Any:
     """Fit ``step`` on (A, b) in place and return its transform of A; with ``memo``, an equal step
-    (class and parameters) already fitted on the very same data lends its state and output instead."""
-    key = (type(step), repr(sorted(step.get_params(deep=False).items())), id(A), id(b))
+    (class and parameters) already fitted on the very same data lends its state and output instead.
+
+    The key is the unfitted step's own attributes (its constructor parameters: ``get_params`` costs
+    ~0.2 ms through ``inspect``), and the state is shared, not copied: a fitted transformer's arrays
+    (a scaler's ``mean_``, ``scale_``) are only read by ``transform``."""
+    key = (type(step), repr(sorted(vars(step).items())), id(A), id(b))
     if memo is not None and key in memo:
         fitted, out = memo[key]
-        step.__dict__.update(copy.deepcopy(fitted.__dict__))
+        step.__dict__.update(fitted.__dict__)
         return out
     out = step.fit(A, b).transform(A) if b is not None else step.fit(A).transform(A)
     if memo is not None:

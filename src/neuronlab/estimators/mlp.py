@@ -33,7 +33,7 @@ from neuronlab.nn.init import uniform_init
 from neuronlab.train.history import History
 from neuronlab.train.problem import Problem, Trained
 
-Memo = dict[tuple[int, int, type], tuple[np.ndarray, np.ndarray, dict[str, Any]]]
+Memo = dict[tuple[Any, ...], Any]  # per batch: validated data and learnt attributes, validation splits
 _D = config.default
 
 
@@ -95,13 +95,23 @@ class MLPBase(Net):
             t = self._encode(y, first=True, classes=None)
             if memo is not None:
                 memo[key] = (X, t, {k: v for k, v in vars(self).items() if k not in before or before[k] is not v})
-        return self._first_problem(X, t, split=True)
+        return self._first_problem(X, t, split=True, memo=memo)
 
-    def _first_problem(self, X: np.ndarray, t: np.ndarray, *, split: bool) -> Problem:
+    def _first_problem(self, X: np.ndarray, t: np.ndarray, *, split: bool, memo: Memo | None = None) -> Problem:
         self._check_size(*X.shape)
         self._seed = fit_seed(self.random_state)
         weights, biases = uniform_init(self._layers(X.shape[1]), self.bias, self._seed, self.dtype)
-        X, t, X_val, t_val = self._split(X, t) if split else (X, t, None, None)
+        if not (split and self.early_stopping):
+            return self._problem(weights, biases, X, t, dtype=self.dtype, max_epochs=int(self.max_epochs))
+        # the validation split depends only on the data, the seed and the fraction: drawn once per batch
+        key = ("split", id(X), id(t), self._seed, float(self.validation_fraction), self._stratify)
+        if memo is not None and key in memo:
+            X, t, X_val, t_val = memo[key]
+        else:
+            parts = self._split(X, t)
+            if memo is not None:
+                memo[key] = parts
+            X, t, X_val, t_val = parts
         return self._problem(weights, biases, X, t, X_val, t_val, dtype=self.dtype, max_epochs=int(self.max_epochs))
 
     def _problem(self, weights: list[np.ndarray], biases: list[np.ndarray | None], X: np.ndarray, t: np.ndarray,
