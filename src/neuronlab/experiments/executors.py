@@ -88,8 +88,8 @@ def evaluate_chunk(items: Sequence[tuple[dict[str, Any], int]], base_dir: str | 
     ``figures=False`` records the MLPs without their PNGs (benchmarks of training and the store).
     """
     from neuronlab.estimators.batch import fit_mlps
-    from neuronlab.experiments.fit import build_model
     from neuronlab.experiments.evaluation import evaluate_fitted, evaluate_spec
+    from neuronlab.experiments.fit import build_model
 
     specs = [(ExperimentSpec.model_validate(js, context={"check_task": False}), seed) for js, seed in items]
     out: list[Evaluated] = []

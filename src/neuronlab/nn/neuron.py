@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from neuronlab import limits
+from neuronlab import config, limits
 from neuronlab.errors import ConfigError, DataError, DivergedError, valid_names
 from neuronlab.nn.activations import Activation, get_activation
 
@@ -193,10 +193,9 @@ def check_count(value: int, name: str, limit: limits.Limit) -> int:
 
 
 def check_rate(eta: float, alpha: float) -> float:
-    if not (isinstance(eta, int | float) and np.isfinite(eta) and eta > 0):
-        raise ConfigError(f"eta (learning rate) must be a finite number > 0; got {eta!r}")
-    if not (isinstance(alpha, int | float) and np.isfinite(alpha) and alpha >= 0):
-        raise ConfigError(f"alpha (weight decay) must be a finite number >= 0; got {alpha!r}")
+    """η and α checked against their one declaration (``neuronlab.config``)."""
+    config.check("eta", eta)
+    config.check("alpha", alpha)
     return float(eta)
 
 
