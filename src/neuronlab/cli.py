@@ -52,7 +52,7 @@ register_compare_command(study_app)
 @app.command("tasks")
 @friendly
 def tasks_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False) -> None:
-    """List the built-in tasks with their kind, size and ceiling (best possible score)."""
+    """List the built-in tasks with their kind, size and ceiling (the best possible model's expected score)."""
     from neuronlab.tasks import list_tasks
 
     infos = list_tasks()
@@ -86,6 +86,8 @@ def train_cmd(
     task: Annotated[str, typer.Argument(help="A task name (see `neuronlab tasks`) or a path to a CSV file.")],
     model: Annotated[str, typer.Option(help="neuron | mlp | linear | gp | bayes_neuron")] = "mlp",
     hidden: Annotated[str, typer.Option(help="Hidden widths, comma-separated (mlp).")] = "40",
+    n_neurons: Annotated[int, typer.Option("--n-neurons", help="Neurons side by side, each fitting a part of "
+                                                              "the function (neuron).")] = 1,
     activation: Annotated[
         str | None, typer.Option(help="Activation (default: relu for mlp; sigmoid or identity for neuron).")
     ] = None,
@@ -135,6 +137,11 @@ def train_cmd(
     model_table: dict[str, Any] = {"kind": model, "bias": not no_bias, "scale": scale}
     if model == "mlp":
         model_table["hidden"] = list(_parse_hidden(hidden))
+    if model == "neuron":
+        model_table["n_neurons"] = n_neurons
+    elif n_neurons != 1:
+        raise ConfigError(f"--n-neurons sets neurons side by side for --model neuron; for --model {model} "
+                          "leave it out (an MLP's widths are --hidden)")
     if activation is not None:
         model_table["activation"] = activation
     if feature is not None:
@@ -157,21 +164,48 @@ def train_cmd(
                     "seed": seed, "metrics": result.metrics, "ceiling": result.metrics.get("ceiling"),
                     "seconds": result.seconds, "figure": str(figure) if figure else None, "run_id": result.run_id})
         return
-    metric = result.metric_name
-    table = Table(title=f"{model} on {label} (seed {seed})")
-    table.add_column("split")
-    table.add_column(metric, justify="right")
-    table.add_column("n", justify="right")
-    for split, values in result.splits.items():
-        table.add_row(split, _fmt(values[metric]), str(values.get("n", "")))
-    table.add_row("ceiling", _fmt(result.metrics.get("ceiling")), "")
-    console.print(table)
+    print_scores(result.metrics, result.splits, result.metric_name, title=f"{model} on {label} (seed {seed})")
     if result.history:
         console.print(f"epochs run: {len(result.history['train_loss'])}  ({result.seconds:.2f} s)")
+    for warning in result.metrics.get("warnings", []):
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}")
     if figure is not None:
         console.print(f"figure: {figure}")
     if result.run_id is not None:
         console.print(f"recorded as run {result.run_id} in {store.url if store else ''}", highlight=False)
+
+
+def print_scores(metrics: dict[str, Any], splits: dict[str, dict[str, Any]], metric: str, *, title: str) -> None:
+    """The split scores (with precision and recall for classification), the ceiling with the range the
+    best possible model scores on this test split, and the test confusion matrix."""
+    from neuronlab.tasks.spread import CeilingRange
+
+    classification = metric == "accuracy"
+    table = Table(title=title)
+    for col in ("split", metric, *(("precision", "recall") if classification else ()), "n"):
+        table.add_column(col, justify="left" if col == "split" else "right")
+    for split, values in splits.items():
+        extra = [_fmt(values.get("precision")), _fmt(values.get("recall"))] if classification else []
+        table.add_row(split, _fmt(values[metric]), *extra, str(values.get("n", "")))
+    console.print(table)
+    if (spread := metrics.get("ceiling_range")) is not None:
+        console.print(CeilingRange(**spread).sentence() + f" ({spread['level']:.0%} of test sets)")
+    elif metrics.get("ceiling") is not None:
+        console.print(f"ceiling {_fmt(metrics['ceiling'])} (the best possible model's expected score)")
+    test = splits.get("test", {})
+    if classification and test.get("confusion_matrix") is not None:
+        labels = [str(v) for v in test.get("labels") or range(len(test["confusion_matrix"]))]
+        matrix = Table(title="test confusion matrix")
+        matrix.add_column("true \\ predicted")
+        for name in labels:
+            matrix.add_column(escape(name), justify="right")
+        for name, row in zip(labels, test["confusion_matrix"], strict=True):
+            matrix.add_row(escape(name), *(str(int(v)) for v in row))
+        console.print(matrix)
+        if test.get("average") and test.get("average") != "binary":
+            console.print(f"precision and recall: {test['average']} average over the classes", highlight=False)
+        elif test.get("positive_label") is not None:
+            console.print(f"precision and recall of class {test['positive_label']}", highlight=False)
 
 
 @app.command("demo")
@@ -197,39 +231,35 @@ def demo_cmd(
 @study_app.command("hall-petch")
 @friendly
 def study_hall_petch(
+    scenario: Annotated[str, typer.Option(
+        help="Noise scenario: 'slide' (calibrated to the FAU slide's R² 0.91 for the line on 1/√d) or 'clean' "
+             "(mild-steel scatter, ceiling 0.974).")] = "slide",
     seed: Annotated[int, typer.Option(help="Seed of the data, the folds and the models.")] = 0,
-    folds: Annotated[int, typer.Option(help="Folds of each cross-validation.")] = 5,
-    epochs: Annotated[int, typer.Option(help="Most epochs per MLP (early stopping after 30 stale epochs).")] = 500,
+    folds: Annotated[int, typer.Option(help="Folds per repeat of the grouped cross-validation.")] = 5,
+    repeats: Annotated[int, typer.Option(help="Repeats of the cross-validation, each reshuffled.")] = 5,
+    rope: Annotated[float, typer.Option(help="Region of practical equivalence, in R².")] = 0.01,
+    pools: Annotated[int, typer.Option(
+        help="Fresh data sets behind the learning curve (the crossover's uncertainty comes from them).")] = 8,
     param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Task parameter KEY=VALUE, e.g. -p crop_noise=40.")
+        list[str] | None, typer.Option("--param", "-p", help="Task parameter KEY=VALUE, e.g. -p d_error=0.2.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Does an MLP on raw grain size d beat a straight line on the hand-made feature 1/√d? (FAU week 5)
 
-    Every model under GroupKFold by specimen (honest) and under KFold (leaky), scaler fitted in-fold.
+    The `study compare` protocol on the generated data (linear(d), linear(inv_sqrt(d)), mlp(d), gp(d) on
+    repeated grouped folds), a learning curve from 30 to 990 crops on fresh data with the crossover's
+    uncertainty, and the test split's verdict with its own.  About a minute.
     """
     from neuronlab.studies.hall_petch import run_hall_petch_study
 
     limits.FOLDS.check(folds, "--folds {}")
-    limits.EPOCHS.check(epochs, "--epochs {}")
-    study = run_hall_petch_study(seed=seed, n_splits=folds, max_epochs=epochs, task_params=parse_params(param or []))
+    study = run_hall_petch_study(scenario=scenario, seed=seed, folds=folds, repeats=repeats, rope=rope, pools=pools,
+                                 task_params=parse_params(param or []))
     if as_json:
         print_json(study.to_dict())
         return
-    table = Table(title=f"Hall–Petch: R² on {study.n_dev} crops of {study.n_specimens_dev} specimens "
-                  f"({folds} folds, seed {seed}); test split {study.n_test} crops")
-    for col in ("model", "GroupKFold (honest)", "pooled", "KFold (leaky)", "pooled", "leak", "test R²"):
-        table.add_column(col, justify="left" if col == "model" else "right")
-    for r in study.rows:
-        table.add_row(r.name, f"{r.group.mean:.3f} ± {r.group.std:.3f}", _fmt(r.group_pooled_r2),
-                      f"{r.kfold.mean:.3f} ± {r.kfold.std:.3f}", _fmt(r.kfold_pooled_r2), f"{r.leak:+.3f}",
-                      _fmt(r.test_r2))
-    console.print(table)
-    p = study.paired
-    console.print(f"{p.a} − {p.b}, fold by fold (GroupKFold): {p.mean:+.3f} ± {p.std:.3f}; "
-                  f"{p.a} wins {p.wins} of {len(p.diffs)} folds", highlight=False)
-    console.print(f"noise ceiling R²: {_fmt(study.ceiling)}  (the best any model can do on this generator)")
+    console.print(study.table(), highlight=False, markup=False, soft_wrap=True)
 
 
 @practical_app.command("build")

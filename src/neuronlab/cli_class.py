@@ -299,3 +299,31 @@ def submit_cmd(
     board_value = "—" if done.published is None else f"{done.published:g}"
     console.print(f"submission {done.id} to task {done.task_id}: {done.status}; your board value {board_value}"
                   f"{' (new best)' if done.new_best else ''}", highlight=False, markup=False, soft_wrap=True)
+
+
+@class_app.command("share")
+@friendly
+def share_cmd(
+    run_id: Annotated[int, typer.Argument(help="A recorded run (see `neuronlab runs list`).")],
+    note: Annotated[str | None, typer.Option(help="What you tried and what you saw: the feed shows it.")] = None,
+    url: UrlOption = None,
+    db: StudentDbOption = None,
+    runs_db: Annotated[str | None, typer.Option(
+        "--runs-db", help="With --url: the store holding the run (default: $NEURONLAB_DB).")] = None,
+    token: StudentTokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Put a recorded run on your class's feed with a note: uploaded to the lab (--url; its record, no
+    figures nor predictions), or in place when --db is the class's own store."""
+    from neuronlab.errors import ConfigError
+    from neuronlab.practicals.lab import share_run
+
+    if url is not None and db is not None:
+        raise ConfigError("give --url (the class's lab) or --db (the class's store), not both; "
+                          "--runs-db names the store holding the run")
+    shared = share_run(run_id, token=token, note=note, url=url, db=db if url is None else runs_db)
+    if as_json:
+        print_json(shared.__dict__)
+        return
+    console.print(f"run {run_id} is on the feed of class {shared.class_id} as run {shared.run_id}, by "
+                  f"{shared.author}", highlight=False, markup=False, soft_wrap=True)

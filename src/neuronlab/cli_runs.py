@@ -18,6 +18,11 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Store URL or SQLite path (default: $NEURONLAB_DB, else ~/.local/share/neuronlab)."),
 ]
+ClassIdOption = Annotated[int | None, typer.Option(
+    "--class", help="A class's runs only: the runs its students saved (needs a token of that class).")]
+ClassTokenOption = Annotated[str | None, typer.Option(
+    "--token", envvar=["NEURONLAB_CLASS_TOKEN", "NEURONLAB_STUDENT_TOKEN"],
+    help="With --class: the instructor's token or your student token (or the env variables).")]
 runs_app = typer.Typer(help="Browse the recorded runs.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the run store.", no_args_is_help=True)
 
@@ -48,9 +53,49 @@ def run_cmd(
     spec: Annotated[Path, typer.Argument(help="An experiment spec (TOML).")],
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    class_id: Annotated[int | None, typer.Option(
+        "--class", help="Save the new runs in this class's feed too, signed by --token (a student's).")] = None,
+    note: Annotated[str | None, typer.Option(help="With --class: the note the feed shows.")] = None,
+    token: Annotated[str | None, typer.Option(
+        "--token", envvar="NEURONLAB_STUDENT_TOKEN", help="With --class: your student token.")] = None,
+    url: Annotated[str | None, typer.Option(
+        "--url", envvar="NEURONLAB_LAB_URL", help="With --class: the class's lab, when --db is not its store.")
+                   ] = None,
 ) -> None:
-    """Run one experiment (every seed in it) and record it with its figures; a run already recorded is skipped."""
-    sweep_cmd(spec, db=db, jobs=1, as_json=as_json, figures=True)
+    """Run one experiment (every seed in it) and record it with its figures; a run already recorded is skipped.
+
+    With ``--class``, the runs it records go on the class feed with ``--note`` (into the store itself
+    with --db, or uploaded to the lab at --url).
+    """
+    from neuronlab.errors import ConfigError
+
+    if class_id is None and (note is not None or url is not None):
+        raise ConfigError("--note and --url go with --class ID (the class whose feed shows the runs)")
+    if class_id is not None and not token:
+        raise ConfigError("--class needs your student token: --token or NEURONLAB_STUDENT_TOKEN")
+    outcomes = sweep_cmd(spec, db=db, jobs=1, as_json=as_json, figures=True)
+    if class_id is not None:
+        _share(outcomes, class_id=class_id, token=token, note=note, url=url, db=db, quiet=as_json)
+
+
+def _share(outcomes: list[Any], *, class_id: int, token: str | None, note: str | None, url: str | None,
+           db: str | None, quiet: bool) -> None:
+    """Put the runs just recorded on the class feed (a run skipped as already recorded is not shared again)."""
+    from neuronlab.errors import ConfigError
+    from neuronlab.practicals.lab import share_run
+
+    ids = [o.run_id for o in outcomes if o.run_id is not None]
+    if not ids:
+        raise ConfigError("no new run was recorded, so none was shared; share an older one with "
+                          "`neuronlab class share RUN_ID`")
+    for run_id in ids:
+        shared = share_run(run_id, token=token, note=note, url=url, db=db)
+        if shared.class_id != class_id:
+            raise ConfigError(f"your token is of class {shared.class_id}, not {class_id}; run {shared.run_id} "
+                              f"went to class {shared.class_id}")
+        if not quiet:
+            console.print(f"run {run_id} is on the feed of class {shared.class_id} as run {shared.run_id}, "
+                          f"by {shared.author}", highlight=False, markup=False)
 
 
 @friendly
@@ -69,7 +114,7 @@ def sweep_cmd(
                                           help="Draw every run's figures now (slow); by default they are "
                                                "drawn when first looked at (web page, report, `runs figure`).")
                        ] = False,
-) -> None:
+) -> list[Any]:
     """Run every point of a sweep and seed not yet recorded; start it again to resume after a crash."""
     import os
 
@@ -98,24 +143,27 @@ def sweep_cmd(
         bar = progress.add_task("runs", total=total)
 
         def on_result(outcome: RunOutcome) -> None:
+            # A sweep point's name ends in its swept values, "[train.eta=0.1, ...]": escaped, or Rich
+            # reads that as markup and drops it, leaving every line of a sweep looking the same.
             outcomes.append(outcome)
-            progress.advance(bar)
+            line = f"{outcome.status:8s} {outcome.spec.name} seed={outcome.seed} score={fmt(outcome.score)}"
+            progress.update(bar, advance=1, description=escape(line))
             if not live and not as_json:
-                console.print(f"[{len(outcomes)}/{total}] {outcome.status:8s} {outcome.spec.name} seed={outcome.seed}"
-                              f" score={fmt(outcome.score)}", highlight=False)
+                console.print(escape(f"[{len(outcomes)}/{total}] {line}"), highlight=False)
 
         run_sweep(loaded, store=store, jobs=jobs, base_dir=spec.parent, on_result=on_result, executor=executor,
                   scheduler=scheduler, workers=workers, threads=threads, figures=figures)
     if as_json:
         print_json([{"run_id": o.run_id, "experiment": o.spec.name, "seed": o.seed, "status": o.status,
                      "metrics": o.metrics, "error": o.error} for o in outcomes])
-        return
+        return list(outcomes)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "diverged", "failed", "skipped")}
     console.print(", ".join(f"{n} {s}" for s, n in counts.items()))
     for o in outcomes:
         if o.status in ("failed", "diverged"):
             first_line = (o.error or "").splitlines()[0] if o.error else ""
-            console.print(f"  {o.status}: {o.spec.name} seed={o.seed}: {first_line}", highlight=False)
+            console.print(escape(f"  {o.status}: {o.spec.name} seed={o.seed}: {first_line}"), highlight=False)
+    return list(outcomes)
 
 
 @runs_app.command("list")
@@ -126,8 +174,13 @@ def runs_list(
     status: Annotated[str | None, typer.Option(help="Only runs with this status.")] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many (newest first).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    class_id: ClassIdOption = None,
+    token: ClassTokenOption = None,
 ) -> None:
-    """List recorded runs, newest first."""
+    """List recorded runs, newest first; with ``--class``, the runs saved in that class (its feed)."""
+    if class_id is not None:
+        _class_list(db, class_id, token, task=task, limit=limit, as_json=as_json)
+        return
     runs = open_store(db).list_runs(task=task, status=status, limit=limit)
     if as_json:
         print_json([r.__dict__ for r in runs])
@@ -138,6 +191,31 @@ def runs_list(
     for r in runs:
         table.add_row(str(r.id), escape(r.experiment), r.task, r.model, str(r.seed), r.status,
                       fmt(_headline(r.metrics)), r.created_at.strftime("%Y-%m-%d %H:%M"))
+    console.print(table)
+
+
+def _class_list(db: str | None, class_id: int, token: str | None, *, task: str | None, limit: int | None,
+                as_json: bool) -> None:
+    """The class feed as a table: who saved what, its score against the ceiling, the note."""
+    from neuronlab.classroom import ClassFeed, Classroom
+    from neuronlab.classroom.feed import MAX_ENTRIES
+
+    room = Classroom(db)
+    feed = ClassFeed(room)
+    try:
+        entries = feed.entries(class_id=class_id, token=token, task=task, limit=limit or MAX_ENTRIES)
+    finally:
+        feed.close()
+        room.close()
+    if as_json:
+        print_json([e.__dict__ for e in entries])
+        return
+    table = Table(title=f"{len(entries)} run(s) of class {class_id}")
+    for col in ("id", "author", "task", "model", "score", "ceiling", "note", "when"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        table.add_row(str(e.run_id) + (" (hidden)" if e.hidden else ""), escape(e.author), escape(e.task), e.model,
+                      fmt(e.score), fmt(e.ceiling), escape(e.note or ""), e.created_at.strftime("%Y-%m-%d %H:%M"))
     console.print(table)
 
 
@@ -250,13 +328,30 @@ def runs_export(
     db: DbOption = None,
     fmt_: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     task: Annotated[str | None, typer.Option(help="Only runs on this task.")] = None,
+    class_id: ClassIdOption = None,
+    token: Annotated[str | None, typer.Option(
+        "--token", envvar="NEURONLAB_CLASS_TOKEN", help="With --class: the class's instructor token.")] = None,
 ) -> None:
-    """Write every run (parameters and metrics) as CSV or JSON to standard output."""
+    """Write every run (parameters and metrics) as CSV or JSON to standard output; with ``--class``, the
+    class's runs with their authors, notes and hidden flags (the instructor's export)."""
     from neuronlab.errors import ConfigError
 
     if fmt_ not in ("csv", "json"):
         raise ConfigError(f"--format must be csv or json, got {fmt_!r}")
-    sys.stdout.write(open_store(db).export(format=fmt_, task=task))
+    if class_id is None:
+        sys.stdout.write(open_store(db).export(format=fmt_, task=task))
+        return
+    from neuronlab.classroom import ClassFeed, Classroom
+
+    if task is not None:
+        raise ConfigError("--task and --class do not go together; filter the class's export afterwards")
+    room = Classroom(db)
+    feed = ClassFeed(room)
+    try:
+        sys.stdout.write(feed.export(class_id=class_id, token=token, format=fmt_))  # type: ignore[arg-type]
+    finally:
+        feed.close()
+        room.close()
 
 
 @friendly

@@ -149,6 +149,9 @@ KNOBS: dict[str, Knob] = _knobs(
                    "playground": ("tanh", "TensorFlow Playground's default")}),
     Knob("bias", "whether each unit has a bias b", bool, True),
     Knob("loss", "the regression loss", str, "mse", choices=REGRESSION_LOSSES),
+    # an identity output starts near 0 and moves by η-sized steps: a target in MPa is thousands of epochs away
+    Knob("scale_target", "train a regressor on the standardised target (mean 0, SD 1; predictions come back "
+         "in the target's units)", bool, True),
     Knob("dtype", "the floating-point type of training", str, "float32", choices=DTYPES),
     Knob("engine", "what trains an MLP: the compiled kernel, or torch (the PyTorch practical's loop)", str,
          "fused", choices=ENGINES),
@@ -157,6 +160,7 @@ KNOBS: dict[str, Knob] = _knobs(
 TRAINING = ("eta", "alpha", "batch_size", "max_epochs", "early_stopping", "validation_fraction",
             "n_iter_no_change", "tol")  # the knobs every neural estimator checks
 MLP_TRAINING = (*TRAINING, "optimizer", "momentum", "bias", "dtype", "engine")  # and those the MLPs add
+MLP_REGRESSION = ("loss", "scale_target")  # and those MLPRegressor adds
 
 
 def check(name: str, value: Any) -> Any:

@@ -174,11 +174,16 @@ def test_6_validation_r2_peaks_and_training_stops_patience_epochs_later() -> Non
     assert d["test_r2"] <= d["ceiling"]
 
 
-def test_7_hall_petch_physics_feature_fits_almost_to_the_ceiling() -> None:
+def test_7_hall_petch_shows_the_cross_validated_comparison_and_the_learning_curve() -> None:
     d = data("hall_petch")
-    assert d["test_r2"]["linear(1/sqrt(d))"] > 0.9
-    assert 0.5 < d["test_r2"]["mlp(d)"] < 1.0
-    assert d["n_dev"] + d["n_test"] == 375
+    assert d["scenario"] == "slide" and d["ceiling"] == pytest.approx(0.91)
+    cv = d["cv_mean"]
+    assert cv["linear(inv_sqrt(d))"] > cv["linear(d)"] + 0.3  # the physics' feature, cross-validated by specimen
+    assert d["pair"]["a"] == "mlp(d)" and d["pair"]["b"] == "linear(inv_sqrt(d))" and len(d["pair"]["diffs"]) == 5
+    sizes = [s["n_train"] for s in d["curve"]]
+    assert sizes == sorted(sizes) and sizes[0] == 30 and sizes[-1] == 225  # the fast curve stops at the slide's
+    assert all(set(s["mean"]) == {"linear(inv_sqrt(d))", "mlp(d)"} for s in d["curve"])
+    assert d["crossover"]["max_n_train"] == 225 and "test split" in d["test_split"]["sentence"]
 
 
 def test_8_the_neuron_is_near_the_ceiling_on_gaussians_and_below_it_on_moons() -> None:

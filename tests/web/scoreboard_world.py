@@ -19,6 +19,22 @@ def scoreboard_app(db_url: str) -> FastAPI:
     return app
 
 
+def class_lab_app(db_url: str) -> FastAPI:
+    """The scoreboard with the class feed and the open run browser beside it (their store and sessions as
+    ``create_app`` sets them), without the playground's training routes."""
+    from neuronlab.store import RunStore
+    from neuronlab.store.sessions import SessionStates
+    from neuronlab.web.deps import LabState
+    from neuronlab.web.routes import feed, runs
+
+    app = scoreboard_app(db_url)
+    app.state.store = RunStore(db_url)
+    app.state.lab = LabState.on(SessionStates(db_url))
+    app.include_router(feed.router)
+    app.include_router(runs.router)
+    return app
+
+
 @dataclass
 class World:
     """A class with one task, two students and the tokens of everyone (made through the library)."""

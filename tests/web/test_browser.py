@@ -134,13 +134,15 @@ def test_submit_from_the_playground_to_the_scoreboard(page: Any, lab_url: str, l
 
     ready(page, f"{lab_url}/playground?task=moons&eta=0.5")
     page.evaluate(f"localStorage.setItem('neuronlab-student-token', {token!r})")
+    ready(page, f"{lab_url}/playground?task=moons&eta=0.5")  # the class-task picker lists the joined class's tasks
+    page.wait_for_selector(f"#class-task option[value='{task.id}']", state="attached")
     page.fill("#epf", "50")
     page.click("#step")
     page.wait_for_function("lab.frame.epoch === 50")
-    page.fill("#class-task", str(task.id))
+    page.select_option("#class-task", str(task.id))
     page.click("#submit")
     page.wait_for_selector("#submitted b", timeout=20_000)
-    assert "board value" in page.text_content("#submitted")
+    assert "this submission" in page.text_content("#submitted")
     assert float(page.text_content("#submitted b")) > 0.7  # moons, 50 epochs: well above chance
     page.screenshot(path=str(artifacts / "playground_submitted.png"), full_page=True)
     # without a token: a clear error, nothing sent

@@ -2,7 +2,9 @@
 
 The withheld test labels (in every plain encoding, and their usual digests), the public/private split,
 and other people's tokens must appear in no response; a student can neither read another's submissions
-nor act as the instructor; schemathesis, driving the OpenAPI spec, finds no server error.
+nor act as the instructor; schemathesis, driving the OpenAPI spec, finds no server error.  The class
+feed and the open run browser are crawled too: a classmate's run saved with test predictions equal to
+the labels serves them nowhere, and a student of another class sees nothing of this class's feed.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ import schemathesis
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
-from scoreboard_world import scoreboard_app
+from scoreboard_world import class_lab_app
 from sqlalchemy import text
 
-from neuronlab.classroom import Classroom
+from neuronlab.classroom import ClassFeed, Classroom
 from neuronlab.errors import DataError
+from neuronlab.store import hash_spec
 from neuronlab.store.engine import make_engine
 from neuronlab.tasks import load_task
-from neuronlab.web.routes import scoreboard
+from neuronlab.web.routes import feed, runs, scoreboard
 
 
 @dataclass
@@ -41,12 +44,21 @@ class Secrets:
     bob: str
     labels: dict[int, np.ndarray]  # task id → withheld labels
     public_rows: dict[int, list[int]]
+    run_ids: list[int]  # runs saved in the class (Ada's, and Bob's carrying the labels as predictions)
+    eve: str  # a student of another class
+    notes: list[str]  # the class runs' notes: nothing for a stranger to read
+
+
+def _saved_run(i: int, artifacts: dict[str, bytes]) -> dict[str, Any]:
+    spec = {"playground": {"task": "moons", "seed": i}, "epoch": 10, "edits": []}
+    return dict(spec=spec, spec_hash=hash_spec(spec), seed=i, experiment="playground", task="moons", model="mlp",
+                params={}, status="done", metrics={"test": {"accuracy": 0.9}, "ceiling": 0.97}, artifacts=artifacts)
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secrets]:
     url = f"sqlite:///{tmp_path_factory.mktemp('security') / 'lab.db'}"
-    app = scoreboard_app(url)
+    app = class_lab_app(url)
     room: Classroom = app.state.classroom
     cls, instructor = room.create_class(name="secure class")
     sin = room.add_task(class_id=cls.id, instructor_token=instructor, task="sin", params={"seed": 11})
@@ -64,13 +76,20 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secrets]:
             with pytest.raises(DataError):
                 room.submit(task_id=task_id, student_token=token, predictions=[0] * 3)  # a rejected one
     room.close_task(task_id=sin.id, instructor_token=instructor)
+    other, other_instructor = room.create_class(name="another class")
+    eve = room.join(code=room.issue_join_codes(class_id=other.id, instructor_token=other_instructor)[0], name="Eve")[1]
+    feed = ClassFeed(room, app.state.store)
+    answers = "id,prediction\n" + "".join(f"{i},{int(v)}\n" for i, v in enumerate(labels[moons.id]))
+    notes = ["ada-note-relu-beats-tanh", "bob-note-predictions-attached"]
+    run_ids = [feed.save(token=ada, record=_saved_run(1, {}), note=notes[0]).run_id,
+               feed.save(token=bob, record=_saved_run(2, {"predictions.csv": answers.encode()}), note=notes[1]).run_id]
     engine = make_engine(url)
     with engine.connect() as conn:
         public = {int(t): json.loads(r) if isinstance(r, str) else r
                   for t, r in conn.execute(text("SELECT task_id, public_rows FROM class_answers"))}
     engine.dispose()
     with TestClient(app) as client:
-        yield Secrets(client, cls.id, [sin.id, moons.id], instructor, ada, bob, labels, public)
+        yield Secrets(client, cls.id, [sin.id, moons.id], instructor, ada, bob, labels, public, run_ids, eve, notes)
     room.close()
 
 
@@ -105,11 +124,14 @@ def _crawl(lab: Secrets, token: str | None) -> dict[str, tuple[int, str]]:
     c = lab.client
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
     seen: dict[str, tuple[int, str]] = {}
-    routes = [r for r in c.app.routes if hasattr(r, "path")] + list(scoreboard.router.routes)  # type: ignore[attr-defined]
+    routes = [r for r in c.app.routes if hasattr(r, "path")] + [  # type: ignore[attr-defined]
+        *scoreboard.router.routes, *feed.router.routes, *runs.router.routes]
     for route in routes:
         path = getattr(route, "path", "")
         methods = getattr(route, "methods", None) or {"GET"}
-        ids = {"class_id": [lab.class_id, 999], "task_id": [*lab.task_ids, 999]}
+        ids: dict[str, list[Any]] = {"class_id": [lab.class_id, 999], "task_id": [*lab.task_ids, 999],
+                                     "run_id": [*lab.run_ids, 999], "sid": ["nosuch"],
+                                     "name": ["predictions.csv", "fit.png"]}
         names = [n for n in ids if "{" + n + "}" in path]
         for combo in itertools.product(*(ids[n] for n in names)):
             url = path.format(**dict(zip(names, combo, strict=True)))
@@ -149,6 +171,32 @@ def test_nobody_but_the_instructor_acts_as_instructor(lab: Secrets, who: str) ->
         assert seen[f"GET /api/class/tasks/{task_id}/export.csv"][0] == mine
     assert seen[f"POST /api/class/classes/{lab.class_id}/codes"][0] == mine
     assert seen[f"POST /api/class/classes/{lab.class_id}/tasks"][0] == mine
+    for run_id in lab.run_ids:
+        assert seen[f"POST /api/class/runs/{run_id}/hide"][0] == mine
+    assert seen[f"GET /api/class/classes/{lab.class_id}/runs/export"][0] == mine
+
+
+def test_the_feed_serves_no_label_even_when_a_run_carries_them(lab: Secrets) -> None:
+    """Bob's run holds the labels as its predictions.csv: his class sees his note, never that file (crawled as
+    Bob: Ada's daily quota is the next test's, and the crawl submits)."""
+    seen = _crawl(lab, lab.bob)
+    feed = json.loads(seen[f"GET /api/class/classes/{lab.class_id}/feed"][1].split("Headers(")[0])
+    assert [e["run_id"] for e in feed] == lab.run_ids[::-1] and lab.notes[1] in feed[0]["note"]
+    assert all(set(e) & {"artifacts", "spec", "metrics"} == set() for e in feed)
+    for run_id in lab.run_ids:  # the open run browser does not serve class runs at all
+        for path in (f"/api/runs/{run_id}", f"/api/runs/{run_id}/artifacts/predictions.csv",
+                     f"/api/runs/{run_id}/artifacts/fit.png"):
+            assert seen[f"GET {path}"][0] == 404, path
+    assert json.loads(seen["GET /api/runs"][1].split("Headers(")[0]) == []
+
+
+def test_a_student_of_another_class_sees_nothing_of_this_one(lab: Secrets) -> None:
+    seen = _crawl(lab, lab.eve)
+    for path in (f"/api/class/classes/{lab.class_id}/feed", f"/api/class/classes/{lab.class_id}/runs/export"):
+        assert seen[f"GET {path}"][0] == 403, path
+    for where, (status, body) in seen.items():
+        assert status < 500, where
+        assert not [note for note in lab.notes if note in body], f"{where} shows this class's notes to Eve"
 
 
 def test_a_student_sees_and_submits_only_as_themself(lab: Secrets) -> None:

@@ -8,6 +8,7 @@ scoring, the Ladder rule for the public board and the private final ranking (no 
 from __future__ import annotations
 
 from neuronlab.classroom.errors import AuthError, ClosedError, ForbiddenError, NotFoundError, QuotaError
+from neuronlab.classroom.feed import ClassFeed, FeedEntry
 from neuronlab.classroom.ladder import derived_step, ladder, ladder_update, round_to_step
 from neuronlab.classroom.service import Classroom
 from neuronlab.classroom.views import (
@@ -23,6 +24,6 @@ from neuronlab.classroom.views import (
     TrainData,
 )
 
-__all__ = ["AuthError", "Board", "BoardRow", "ClassInfo", "Classroom", "ClosedError", "ForbiddenError", "Identity",
-           "MemberInfo", "NotFoundError", "QuotaError", "RankRow", "SubmissionView", "TaskInfo", "TestInputs",
-           "TrainData", "derived_step", "ladder", "ladder_update", "round_to_step"]
+__all__ = ["AuthError", "Board", "BoardRow", "ClassFeed", "ClassInfo", "Classroom", "ClosedError", "FeedEntry",
+           "ForbiddenError", "Identity", "MemberInfo", "NotFoundError", "QuotaError", "RankRow", "SubmissionView",
+           "TaskInfo", "TestInputs", "TrainData", "derived_step", "ladder", "ladder_update", "round_to_step"]

@@ -7,6 +7,12 @@ the compiled kernel by default (``engine="fused"``: no torch is imported) or the
 rounding.  A batched sweep (``estimators.batch.fit_mlps``) calls the same two public methods around
 one kernel call for all its models, so each model equals its estimator trained alone.
 
+``MLPRegressor`` trains on the standardised target by default (``scale_target``, declared in
+``neuronlab.config``): an identity output starts near 0 and moves by η-sized steps, so a target in MPa
+(Hall–Petch) would need thousands of epochs to be reached and scored R² ≈ −3 meanwhile.  The scaler is
+fitted in ``prepare_fit`` on the training targets only, so cross-validation stays honest, and
+``predict`` answers in the target's units.  ``history_`` and ``loss_`` are in standardised units.
+
 Conventions are scikit-learn's: the loss is a batch mean, α adds ½ α ‖W‖² / n_batch (weights, not
 biases), early stopping stops after ``n_iter_no_change`` epochs short of the best score plus ``tol``.
 Learned: ``coefs_`` and ``intercepts_`` (as in scikit-learn, but W_l as (out, in) rows, ``nn.Linear``'s
@@ -23,6 +29,7 @@ from typing import Any, Self
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neuronlab import config, limits
@@ -95,7 +102,12 @@ class MLPBase(Net):
             t = self._encode(y, first=True, classes=None)
             if memo is not None:
                 memo[key] = (X, t, {k: v for k, v in vars(self).items() if k not in before or before[k] is not v})
+        t = self._training_targets(t, first=True, memo=memo)
         return self._first_problem(X, t, split=True, memo=memo)
+
+    def _training_targets(self, t: np.ndarray, *, first: bool, memo: Memo | None = None) -> np.ndarray:
+        """The encoded targets as the network trains on them (the regressor may standardise them)."""
+        return t
 
     def _first_problem(self, X: np.ndarray, t: np.ndarray, *, split: bool, memo: Memo | None = None) -> Problem:
         self._check_size(*X.shape)
@@ -181,7 +193,7 @@ class MLPBase(Net):
         self._check_params()
         first = not hasattr(self, "history_")
         X, y = self.validated(X, y, reset=first)
-        t = self._encode(y, first=first, classes=classes)
+        t = self._training_targets(self._encode(y, first=first, classes=classes), first=first)
         if first:
             problem = self._first_problem(X, t, split=False)
             problem.max_epochs, history = 1, History()
@@ -303,8 +315,9 @@ class MLPClassifier(ClassifierMixin, ClassifierTargets, MLPBase):
 class MLPRegressor(RegressorMixin, MLPBase):
     """Multilayer perceptron regressor: identity output, MSE (or MAE) loss; y may have k columns.
 
-    Learned: ``coefs_``, ``intercepts_``, ``n_outputs_``, ``history_``, ``n_iter_``, ``loss_``,
-    ``best_epoch_``; ``module_`` on demand.
+    Learned: ``coefs_``, ``intercepts_``, ``n_outputs_``, ``target_scaler_`` (None with
+    ``scale_target=False``), ``history_``, ``n_iter_``, ``loss_``, ``best_epoch_``; ``module_`` on demand
+    (its outputs are standardised targets when ``target_scaler_`` is set).
     """
 
     _kind = "regression"
@@ -316,11 +329,12 @@ class MLPRegressor(RegressorMixin, MLPBase):
                  validation_fraction: float = _D("validation_fraction"),
                  n_iter_no_change: int = _D("n_iter_no_change"), tol: float = _D("tol"), bias: bool = _D("bias"),
                  dtype: str = _D("dtype"), engine: str = _D("engine"), random_state: Any = None,
-                 verbose: bool = False, loss: str = _D("loss")) -> None:
+                 verbose: bool = False, loss: str = _D("loss"), scale_target: bool = _D("scale_target")) -> None:
         _init_params(self, hidden, activation, eta, alpha, optimizer, momentum, batch_size, max_epochs,
                      early_stopping, validation_fraction, n_iter_no_change, tol, bias, dtype, engine, random_state,
                      verbose)
         self.loss = loss
+        self.scale_target = scale_target
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -329,7 +343,30 @@ class MLPRegressor(RegressorMixin, MLPBase):
 
     def _check_params(self) -> None:
         super()._check_params()
-        config.check("loss", self.loss)
+        for name in config.MLP_REGRESSION:
+            config.check(name, getattr(self, name))
+
+    def _training_targets(self, t: np.ndarray, *, first: bool, memo: Memo | None = None) -> np.ndarray:
+        """Standardise t (N, k) with ``scale_target``: on the first fit learn ``target_scaler_`` (None
+        without scaling), later (``partial_fit``) reuse it.  It is scikit-learn's StandardScaler, so the
+        numbers equal a ``TransformedTargetRegressor(transformer=StandardScaler())`` around the model.
+        ``memo``: estimators of a batch given the same targets share one scaler and its output."""
+        if not first:
+            scaler = getattr(self, "target_scaler_", None)  # absent in a model pickled before the knob existed
+            return t if scaler is None else scaler.transform(t)
+        if not self.scale_target:
+            self.target_scaler_ = None
+            return t
+        key = ("target", id(t))
+        if memo is not None and key in memo:
+            scaler, scaled = memo[key][:2]
+        else:
+            scaler = StandardScaler().fit(t)
+            scaled = scaler.transform(t)
+            if memo is not None:
+                memo[key] = (scaler, scaled, t)  # t stays alive while its id is a key
+        self.target_scaler_ = scaler
+        return np.asarray(scaled)
 
     def _validate_arrays(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         return validate_data(self, X, y, reset=reset, dtype=np.float64, multi_output=True, y_numeric=True)
@@ -350,5 +387,9 @@ class MLPRegressor(RegressorMixin, MLPBase):
         return self._partial(X, y)
 
     def predict(self, X: Any) -> np.ndarray:
+        """Predictions in the target's units (un-standardised when trained with ``scale_target``)."""
         out = self._logits(X)
+        scaler = getattr(self, "target_scaler_", None)  # absent in a model pickled before the knob existed
+        if scaler is not None:
+            out = scaler.inverse_transform(out)
         return out.ravel() if self.n_outputs_ == 1 else out

@@ -137,7 +137,8 @@ def regression_report(y_true: Any, y_pred: Any) -> dict[str, Any]:
     # constant: every value equal (a mean of equal values can round, leaving a subnormal ss_tot to divide by)
     constant = np.ptp(y_true, axis=0) == 0
     fit = (ss_res != 0) & (ss_tot != 0) & ~constant
-    r2[fit] = 1 - ss_res[fit] / ss_tot[fit]
+    with np.errstate(over="ignore"):  # a subnormal ss_tot (y_true spread ~1e-150) overflows the ratio
+        r2[fit] = np.maximum(1 - ss_res[fit] / ss_tot[fit], np.finfo(float).min)  # finite: JSON and the store
     return {
         "n": n,
         "r2": float(np.mean(r2)),

@@ -15,6 +15,7 @@ import numpy as np
 from neuronlab.estimators.registry import final_estimator
 from neuronlab.experiments.fit import build_model, fit_and_score
 from neuronlab.experiments.spec import ExperimentSpec
+from neuronlab.experiments.traps import training_warnings
 
 
 def evaluate_spec(spec: ExperimentSpec, *, seed: int, base_dir: str | Path | None = None, figures: bool = True
@@ -49,6 +50,11 @@ def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: in
     metrics: dict[str, Any] = {split: plain(values) for split, values in split_metrics.items()}
     if task.ceiling is not None:
         metrics["ceiling"] = float(task.ceiling)
+        spread = task.ceiling_range()
+        if spread is not None:  # what the best possible model scores on this many test points
+            metrics["ceiling_range"] = spread.to_dict()
+    if warnings := training_warnings(estimator, task, split_metrics):
+        metrics["warnings"] = warnings
     # Cross-validation on train + val, the scaler refitted inside every training fold.
     if spec.evaluate.method == "cv":
         scale = params.pop("scale")

@@ -25,7 +25,7 @@ from neuronlab.tasks.base import Task
 NN_PARAMS = frozenset(
     {"hidden", "activation", "eta", "alpha", "max_epochs", "batch_size", "bias", "optimizer",
      "early_stopping", "n_iter_no_change", "validation_fraction", "backend", "n_neurons", "loss", "dtype",
-     "tol", "momentum", "engine"}
+     "tol", "momentum", "engine", "scale_target"}
 )
 
 
@@ -62,16 +62,20 @@ def build_model(
     ``scale`` adds a StandardScaler between the map and the model, fitted on training data only, and
     for neural regressors also standardises the target (yield stresses in MPa would otherwise need
     thousands of epochs for an identity output to reach them); predictions come back in target units.
+    The MLP does that itself (its ``scale_target``, here set to ``scale`` unless given); the hand-made
+    neuron, which knows nothing of it, gets a TransformedTargetRegressor around it.
     """
     if model not in {"mlp", "neuron"}:
         params = {k: v for k, v in params.items() if k not in NN_PARAMS}
+    if model == "mlp" and task.kind == "regression":
+        params.setdefault("scale_target", scale)
     estimator = make_model(model, task.kind, random_state=seed, **params)
     if feature not in (None, "none"):
         estimator = make_pipeline(HandFeature(feature), estimator)
     if not scale:
         return estimator
     pipeline = honest_pipeline(estimator)
-    if task.kind == "regression" and model in {"mlp", "neuron"}:
+    if task.kind == "regression" and model == "neuron":
         return TransformedTargetRegressor(regressor=pipeline, transformer=StandardScaler())
     return pipeline
 

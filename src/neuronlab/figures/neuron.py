@@ -67,11 +67,14 @@ def neuron_boundaries(*, fast: bool = False, seed: int = 0) -> tuple[Figure, dic
                                                   random_state=seed))
         neuron.fit(task.X_train, task.y_train)
         acc = float(neuron.score(task.X_test, task.y_test))
+        spread = task.ceiling_range()
+        assert spread is not None  # both generators are known
         plot_decision_boundary(neuron, task, ax=ax, resolution=80 if fast else 200,
-                               title=f"neuron on {name}: test accuracy {acc:.2f} "
-                                     f"(ceiling {task.ceiling:.2f})")
+                               title=f"neuron on {name}: test accuracy {acc:.2f}\n(ceiling {spread.ceiling:.2f}; "
+                                     f"best possible {spread.span(2)})")
         est = neuron[-1]
-        data[name] = {"test_accuracy": acc, "ceiling": task.ceiling, "w_scaled": est.coef_.tolist(),
+        data[name] = {"test_accuracy": acc, "ceiling": task.ceiling, "ceiling_range": spread.to_dict(),
+                      "w_scaled": est.coef_.tolist(),
                       "b_scaled": est.intercept_, "epochs": est.n_iter_}
     fig.tight_layout()
     return fig, data

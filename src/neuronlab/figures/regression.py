@@ -16,7 +16,7 @@ from neuronlab.estimators import MLPRegressor, NeuronRegressor
 from neuronlab.evaluate.validation import honest_pipeline
 from neuronlab.plots.curves import learning_curve_data, plot_learning_curves
 from neuronlab.plots.regression import plot_regression_grid, regression_grid_data
-from neuronlab.studies.hall_petch import hall_petch_models
+from neuronlab.studies.hall_petch import run_hall_petch_study
 from neuronlab.tasks import load_task
 
 
@@ -42,40 +42,54 @@ def early_stopping(*, fast: bool = False, seed: int = 0) -> tuple[Figure, dict[s
 
 
 def hall_petch(*, fast: bool = False, seed: int = 0) -> tuple[Figure, dict[str, Any]]:
-    """7. Hall–Petch: linear regression on the hand-made 1/√d against an MLP on raw d, test R² of each.
+    """7. Hall–Petch: the cross-validated comparison and the learning curve, not a single test split.
 
-    The models are the Hall–Petch study's (``studies.hall_petch``), fitted on the dev split (train +
-    validation specimens) and scored once on the test specimens.
+    The study's (``studies.hall_petch``, scenario "slide": the noise of the FAU slide).  Left: every
+    model's R² on each grouped test fold of the dev set, its mean, and the noise ceiling.  Right: R² of
+    the line on 1/√d and of the MLP on raw d against the number of training crops (fresh data sets;
+    band: 95 % interval of the mean), the slide's 225 crops marked.  ``fast``: one repeat, two data
+    sets, no GP, the curve up to 225 crops.
     """
-    task = load_task("hall_petch", seed=seed)
-    models = hall_petch_models(task, seed=seed, max_epochs=150 if fast else 500)
-    linear = models["linear(1/sqrt(d))"].fit(task.X_dev, task.y_dev)
-    mlp = models["mlp(d)"].fit(task.X_dev, task.y_dev)
-    r2 = {"linear(1/sqrt(d))": float(linear.score(task.X_test, task.y_test)),
-          "mlp(d)": float(mlp.score(task.X_test, task.y_test))}
-    d_all = np.concatenate([task.X_dev, task.X_test])[:, 0]
-    d = np.geomspace(d_all.min(), d_all.max(), 300)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), sharey=True)
-    for ax, x_dev, x_test, x_grid, y_grid, name, colour in (
-        (left, task.X_dev[:, 0] ** -0.5, task.X_test[:, 0] ** -0.5, d**-0.5, linear.predict(d[:, None]),
-         "linear(1/sqrt(d))", "C3"),
-        (right, task.X_dev[:, 0], task.X_test[:, 0], d, mlp.predict(d[:, None]), "mlp(d)", "C2"),
-    ):
-        ax.scatter(x_dev, task.y_dev, s=8, color="0.6", alpha=0.6, label=f"dev ({len(task.y_dev)} crops)")
-        ax.scatter(x_test, task.y_test, s=14, marker="x", color="C0",
-                   label=f"test ({len(task.y_test)} crops)")
-        ax.plot(x_grid, y_grid, color=colour, lw=2, label=f"{name}: test R² {r2[name]:.3f}")
-        ax.legend(fontsize=8)
-    left.set_xlabel("1/√d (µm^-½): the hand-crafted feature")
-    left.set_ylabel("yield stress σ_y (MPa)")
-    left.set_title("linear regression on 1/√d")
+    options: dict[str, Any] = {"repeats": 1, "pools": 2, "models": ("linear(d)", "linear(inv_sqrt(d))", "mlp(d)"),
+                               "curve_specimens": (2, 4, 8, 15)} if fast else {}
+    study = run_hall_petch_study(seed=seed, **options)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for i, m in enumerate(study.compare.models):
+        folds = m.scores.ravel()
+        left.scatter(np.full(folds.size, i) + np.linspace(-0.2, 0.2, folds.size), np.clip(folds, -0.5, 1.0), s=10,
+                     alpha=0.5, color=f"C{i}")
+        left.plot([i - 0.3, i + 0.3], [m.mean] * 2, color="black", lw=2)
+        left.annotate(f"{m.mean:.3f}", (i + 0.32, m.mean), fontsize=8, va="center")
+    left.axhline(study.ceiling, color="black", ls="--", lw=1, label=f"noise ceiling {study.ceiling:.3f}")
+    left.set_xticks(range(len(study.compare.models)), [m.label for m in study.compare.models], fontsize=8)
+    left.set_ylabel("R² per grouped test fold (clipped at −0.5)")
+    left.set_ylim(-0.55, 1.02)
+    pair = study.pair
+    left.set_title(f"{study.compare.protocol.repeats} × {study.compare.protocol.folds}-fold by specimen: "
+                   f"{pair.a} − {pair.b} = {pair.posterior.mean:+.3f}", fontsize=9)
+    left.legend(fontsize=8, loc="lower right")
+    curve = study.curve
+    for i, label in enumerate(curve.models):
+        mean = np.array([s.mean[label] for s in curve.sizes])
+        low, high = np.array([s.low[label] for s in curve.sizes]), np.array([s.high[label] for s in curve.sizes])
+        right.plot(curve.n_train, mean, marker="o", color=f"C{i + 1}", label=label)
+        right.fill_between(curve.n_train, low, high, color=f"C{i + 1}", alpha=0.2)
+    right.axhline(study.ceiling, color="black", ls="--", lw=1, label="noise ceiling")
+    right.axvline(225, color="0.5", ls=":", lw=1, label="the slide's 225 crops")
     right.set_xscale("log")
-    right.set_xlabel("grain size d (µm), raw")
-    right.set_title("MLP on raw d")
-    fig.suptitle(f"Hall–Petch (noise ceiling R² {task.ceiling:.3f})")
+    right.set_ylim(-0.2, 1.0)
+    right.set_xlabel("training crops (15 per specimen)")
+    right.set_ylabel("R² on held-out specimens")
+    cross = study.crossovers[0]
+    right.set_title(f"no crossover within {cross.max_n} crops" if cross.at is None
+                    else f"curves cross at about {cross.at:.0f} crops", fontsize=9)
+    right.legend(fontsize=8, loc="lower right")
+    fig.suptitle(f"Hall–Petch, scenario {study.scenario!r}: linear on 1/√d against an MLP on raw d")
     fig.tight_layout()
-    return fig, {"test_r2": r2, "ceiling": task.ceiling, "n_dev": len(task.y_dev), "n_test": len(task.y_test),
-                 "mlp_epochs": int(mlp[-1].regressor_.n_iter_)}
+    return fig, {"scenario": study.scenario, "ceiling": study.ceiling,
+                 "cv_mean": {m.label: m.mean for m in study.compare.models},
+                 "pair": pair.to_dict(), "curve": [s.to_dict() for s in curve.sizes],
+                 "crossover": cross.to_dict(), "test_split": study.test.to_dict()}
 
 
 FUNCTION_TITLES = {"sin": "sin x", "identity": "x", "square": "x²", "sinh": "sinh x"}

@@ -120,8 +120,10 @@ def load_data(config: DataConfig, csv_loader: Callable[[str, int, float], Task] 
                 params[key] = value
         task = load_task(config.task, **params)
     if task.n_features > 2:
+        command = ("neuronlab train FILE.csv --target COLUMN" if config.task.startswith("csv:")
+                   else f"neuronlab train {config.task}")
         raise TaskError(f"the playground draws tasks with 1 or 2 inputs; {config.task!r} has {task.n_features}: "
-                        "use `neuronlab run` for it")
+                        f"train it from a terminal with `{command}`")
     return task
 
 

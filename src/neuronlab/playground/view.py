@@ -17,7 +17,7 @@ from neuronlab.playground import frames
 if TYPE_CHECKING:
     from neuronlab.playground.session import Session, Snapshot
 
-MAX_WEIGHTS_SHOWN = 5_000  # frames carry the weights while the net is small enough to draw its links
+MAX_WEIGHTS_SHOWN = 5_000  # frames carry the exact weights (for the editor) while the net is this small
 
 
 def frame(session: Session, snap: Snapshot) -> dict[str, Any]:
@@ -47,8 +47,18 @@ def frame(session: Session, snap: Snapshot) -> dict[str, Any]:
             "weights": None if n_weights > MAX_WEIGHTS_SHOWN or snap.error else [
                 {"W": np.round(W, 4).tolist(), "b": None if b is None else np.round(b, 4).tolist()}
                 for W, b in layers],
+            "links": None if snap.error else _links(layers),
             "error": snap.error,
         }
+
+
+def _links(layers: list[tuple[np.ndarray, np.ndarray | None]]) -> dict[str, Any]:
+    """Every weight as one byte (0 = −max, 255 = +max; rows = the layer's neurons, as ``W``): what the page
+    needs to draw each link's sign and thickness at any allowed size (64×6: 21 kB where the exact JSON
+    weights would be 10× that), so it draws every link, not only those of a small net."""
+    m = max((float(np.abs(W).max()) for W, _ in layers if W.size), default=0.0)
+    m = m if np.isfinite(m) and m > 0 else 1.0
+    return {"max": round(m, 5), "layers": [frames.encode(W.ravel() / m, -1.0, 1.0) for W, _ in layers]}
 
 
 def _boundary(session: Session, logits: np.ndarray) -> dict[str, Any]:
@@ -73,6 +83,8 @@ def info(session: Session) -> dict[str, Any]:
     def points(X: np.ndarray, y: np.ndarray) -> dict[str, list[Any]]:
         return {"x": np.round(X, 5).tolist(), "y": np.round(y, 5).tolist()}
 
+    spread = task.ceiling_range()  # the ceiling is an expectation: say what a test split this size does to it
+
     return {
         "task": task.name,
         "kind": task.kind,
@@ -82,6 +94,9 @@ def info(session: Session) -> dict[str, Any]:
         "class_names": list(task.class_names) if task.class_names else
         [str(c) for c in range(task.n_classes or 0)],
         "ceiling": task.ceiling,
+        "ceiling_range": None if spread is None else spread.to_dict(),
+        "ceiling_text": "unknown" if task.ceiling is None else (
+            f"{task.ceiling:.3f}" if spread is None else spread.sentence()),
         "n_inputs": task.n_features,
         "extent": session.extent.to_dict(),
         "train": points(task.X_train, task.y_train),

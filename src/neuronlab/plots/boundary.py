@@ -12,12 +12,17 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.figure import Figure
 
 from neuronlab.errors import ConfigError
 from neuronlab.tasks.base import Task
 
-_CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
+# The playground's colours (TensorFlow Playground's), so a class looks the same on every page and figure:
+# class 0 orange, class 1 blue, then the page's palette (web/static/js/draw.js: PALETTE).
+_CLASS_COLOURS = ["#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#7f7f7f"]
+PROBABILITY_CMAP = LinearSegmentedColormap.from_list("playground", ["#f59322", "#ffffff", "#0877bd"])
+"""P(class 1) from orange (0) through white (0.5) to blue (1), as the playground shades it."""
 
 
 def decision_grid(
@@ -59,12 +64,12 @@ def plot_decision_boundary(
     xx, yy, proba = decision_grid(estimator, task, resolution=resolution)
     n_classes = proba.shape[-1]
     if n_classes == 2:
-        shade = ax.contourf(xx, yy, proba[..., 1], levels=np.linspace(0, 1, 21), cmap="RdBu_r", alpha=0.6)
+        shade = ax.contourf(xx, yy, proba[..., 1], levels=np.linspace(0, 1, 21), cmap=PROBABILITY_CMAP, alpha=0.6)
         ax.contour(xx, yy, proba[..., 1], levels=[0.5], colors="k", linewidths=1.5)
         fig.colorbar(shade, ax=ax, label=f"P({_class_name(task, 1)})")
     else:
         winner = proba.argmax(axis=-1)
-        cmap = plt.matplotlib.colors.ListedColormap(_CLASS_COLOURS[:n_classes])
+        cmap = ListedColormap(_CLASS_COLOURS[:n_classes])
         ax.contourf(xx, yy, winner, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.3)
         ax.contour(xx, yy, proba.max(axis=-1), levels=[0.5], colors="k", linewidths=0.5, alpha=0.4)
     for c in range(n_classes):

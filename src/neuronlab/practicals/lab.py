@@ -4,10 +4,15 @@ The §3.3 slides say "document as you go! (Jupyter is really bad for this.)".  S
 notebooks is a spec — TOML text the student edits — run by the experiment runner and recorded in the
 store, where ``neuronlab runs list``, ``runs compare`` and the report find it later.  A run already
 recorded is not run again: executing a notebook a second time reads the same numbers back.
+
+The practical's last outcome is "communicating progress with your peers": ``share_run`` puts a recorded
+run on the class feed with a note, signed by the student's token (``neuronlab class share`` is the same
+from a terminal).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -92,6 +97,76 @@ def run_history(run_id: int, *, store: RunStore | None = None) -> dict[str, Any]
     history["epoch"] = list(range(1, len(next(iter(history.values()))) + 1))
     history["metric_name"] = "accuracy" if "accuracy" in (record.metrics.get("val") or {}) else "r2"
     return history
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A run on the class feed: its id in the class's store (not the local one, when uploaded)."""
+
+    run_id: int
+    class_id: int
+    author: str
+    note: str | None
+
+
+def share_run(run_id: int, *, token: str | None, note: str | None = None, url: str | None = None,
+              db: str | None = None, store: RunStore | None = None) -> Shared:
+    """Put a recorded run on your class's feed with ``note``, as the student of ``token``.
+
+    ``url`` (the lab's address, what students have): the run's record — spec, parameters, metrics, no
+    figures nor predictions — is read from ``store`` (default: ``db``, else ``$NEURONLAB_DB``) and saved
+    in the class on the lab.  Without ``url``, ``db`` is the class's own store (an instructor's machine,
+    a lab-wide PostgreSQL) and the run, already there, is put in the class where it is.
+    """
+    from neuronlab.classroom import ClassFeed, Classroom
+    from neuronlab.store import RunStore
+
+    if url is None:
+        room = Classroom(db)
+        feed = ClassFeed(room)
+        try:
+            entry = feed.share(token=token, run_id=int(run_id), note=note)
+        finally:
+            feed.close()
+            room.close()
+        return Shared(run_id=entry.run_id, class_id=entry.class_id, author=entry.author, note=entry.note)
+    local = store if store is not None else RunStore(db)
+    record = local.get(int(run_id))
+    body = {"experiment": record.experiment, "task": record.task, "model": record.model, "seed": record.seed,
+            "spec": record.spec, "params": record.params, "metrics": record.metrics, "note": note,
+            "status": "done" if record.status == "running" else record.status}
+    data = _post(url, "/api/class/runs", token, body)
+    return Shared(run_id=int(data["run_id"]), class_id=int(data["class_id"]), author=str(data["author"]),
+                  note=data.get("note"))
+
+
+def _post(url: str, path: str, token: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    """POST JSON to the lab; its 4xx answer becomes the classroom's own one-line error."""
+    import httpx
+
+    from neuronlab.classroom.errors import AuthError, ForbiddenError, NotFoundError
+    from neuronlab.errors import ConfigError
+
+    base = url.rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise ConfigError(f"--url must start with http:// or https://, got {url[:60]!r}")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        response = httpx.post(base + path, json=body, headers=headers, timeout=30)
+    except httpx.HTTPError as exc:
+        raise ConfigError(f"cannot reach the lab at {base} ({type(exc).__name__}); check the URL and that "
+                          "`neuronlab lab` is running there") from None
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if response.is_success and isinstance(data, dict):
+        return data
+    detail = data.get("detail") if isinstance(data, dict) else None
+    if not isinstance(detail, str):
+        detail = f"the lab at {base} answered {response.status_code} to POST {path}"
+    error = {401: AuthError, 403: ForbiddenError, 404: NotFoundError}.get(response.status_code, ConfigError)
+    raise error(detail)
 
 
 def _label(axis: str) -> str:

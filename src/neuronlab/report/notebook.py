@@ -7,6 +7,8 @@ the earliest run winning a tie so a rebuild always names the same run.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import math
 import statistics
@@ -15,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
+from neuronlab.experiments.spec import ExperimentSpec, ModelSpec, TrainSpec
 from neuronlab.store import RunRecord, RunSummary
 from neuronlab.store.records import compare
 
@@ -67,8 +71,48 @@ def best_run(runs: Sequence[RunSummary]) -> RunSummary | None:
 
 
 def ceiling(run: RunSummary) -> float | None:
-    """The best score any model could reach on the run's task (recorded when the generator is known)."""
+    """The best possible model's expected score on the run's task (recorded when the generator is known);
+    on a finite test split that model scores within ``ceiling_span``, often above the ceiling."""
     return _number(run.metrics.get("ceiling"))
+
+
+def ceiling_span(run: RunSummary) -> str:
+    """"0.825–0.963 on 80 test points": what the best possible model scores on the run's test split,
+    or "" when the run recorded no range (older runs, unknown generators)."""
+    spread = run.metrics.get("ceiling_range")
+    if not isinstance(spread, Mapping):
+        return ""
+    low, high, n = _number(spread.get("low")), _number(spread.get("high")), spread.get("n")
+    if low is None or high is None or not isinstance(n, int):
+        return ""
+    return f"{low:.3f}–{high:.3f} on {n} test points"
+
+
+@functools.cache
+def model_keys(kind: str) -> frozenset[str] | None:
+    """The ``model.*`` and ``train.*`` parameters a model of ``kind`` has (None for a kind no spec knows:
+    then every parameter is kept).  Read off the spec's own ``model_params``, so a neuron run is never
+    shown with an MLP's ``model.hidden`` nor a linear model with a learning rate."""
+    try:  # every optional key set, so model_params names them all
+        spec = ExperimentSpec.model_validate({"name": "keys", "task": {"name": "and"},
+                                              "model": {"kind": kind, "activation": "sigmoid", "feature": "log"}})
+    except ValidationError:
+        return None
+    keys = {"model.kind"}
+    for name in spec.model_params():
+        section = "model" if name in ModelSpec.model_fields else "train" if name in TrainSpec.model_fields else ""
+        if section:
+            keys.add(f"{section}.{name}")
+    return frozenset(keys)
+
+
+def own_params(run: RunSummary) -> RunSummary:
+    """The run with only the parameters its model has (task, evaluation and the model's own)."""
+    keys = model_keys(run.model)
+    if keys is None:
+        return run
+    params = {k: v for k, v in run.params.items() if not k.startswith(("model.", "train.")) or k in keys}
+    return dataclasses.replace(run, params=params)
 
 
 def cv_text(run: RunSummary) -> str:
@@ -132,6 +176,7 @@ class RunRow:
     test: str
     cv: str
     ceiling: str
+    ceiling_span: str  # the range the best possible model scores on the run's test split, "" if unknown
 
 
 def status_text(run: RunSummary, error: str | None) -> str:
@@ -155,11 +200,12 @@ def run_row(run: RunSummary, detail: RunRecord | None, differing_keys: Sequence[
         status=run.status,
         status_text=status_text(run, None if detail is None else detail.error),
         notes=(detail.notes or "") if detail is not None else "",
-        differing=tuple((key, show(run.params.get(key))) for key in differing_keys),
+        differing=tuple((key, show(own_params(run).params.get(key))) for key in differing_keys),
         val=fmt(score_value(run, "val")),
         test=fmt(score_value(run, "test")),
         cv=cv_text(run),
         ceiling=fmt(ceiling(run)),
+        ceiling_span=ceiling_span(run),
     )
 
 
@@ -201,7 +247,7 @@ class Sweep:
 
 def differing_keys(runs: Sequence[RunSummary]) -> tuple[list[str], dict[str, str]]:
     """The parameters that vary across ``runs`` and those they all share (shown once, formatted)."""
-    comparison = compare(list(runs))
+    comparison = compare([own_params(run) for run in runs])
     return list(comparison.differing), {k: show(v) for k, v in comparison.same.items()}
 
 

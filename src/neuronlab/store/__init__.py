@@ -17,14 +17,16 @@ from __future__ import annotations
 from neuronlab.store.codec import canonical_json, hash_spec
 from neuronlab.store.engine import default_home, resolve_url
 from neuronlab.store.errors import StoreError
-from neuronlab.store.records import Comparison, RunRecord, RunSummary
-from neuronlab.store.rows import Claim, Result
+from neuronlab.store.records import ClassRun, Comparison, RunRecord, RunSummary
+from neuronlab.store.rows import Author, Claim, Result
 from neuronlab.store.runs import RunStore
 from neuronlab.store.schema import head_revision, upgrade
 from neuronlab.store.versions import environment_versions
 
 __all__ = [
+    "Author",
     "Claim",
+    "ClassRun",
     "Comparison",
     "Result",
     "RunRecord",

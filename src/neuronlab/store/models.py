@@ -51,6 +51,7 @@ class Run(Base):
         Index("ix_runs_task_created", "task", "created_at"),
         Index("ix_runs_created", "created_at"),
         Index("ix_runs_sweep", "sweep"),
+        Index("ix_runs_class_created", "class_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -75,6 +76,12 @@ class Run(Base):
     sweep: Mapped[str | None] = mapped_column(String(200))
     owner: Mapped[str] = mapped_column(String(300))  # host:pid of the process running it
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A run saved in a class (migration 0004): NULL for a lab-wide run.  Who may see it is the
+    # classroom's rule (its class only); the store only keeps and filters these columns.
+    class_id: Mapped[int | None]
+    member_id: Mapped[int | None]
+    author: Mapped[str | None] = mapped_column(String(100))  # the member's display name when saved
+    hidden: Mapped[bool] = mapped_column(server_default=sql("false"))  # by the class's instructor
 
 
 class History(Base):

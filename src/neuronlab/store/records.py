@@ -34,6 +34,18 @@ class RunSummary:
     diverged_epoch: int | None
     metrics: dict[str, Any]
     params: dict[str, Any]
+    class_id: int | None  # the class it was saved in (None: a lab-wide run)
+    author: str | None  # the class member who saved it, by display name
+
+
+@dataclass(frozen=True)
+class ClassRun(RunSummary):
+    """A run saved in a class, as its feed lists it: who, the note, the spec that replays it."""
+
+    member_id: int | None
+    hidden: bool  # by the class's instructor: off the feed for students
+    notes: str | None
+    spec: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -87,21 +99,31 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _inert(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (a student's note or name: ``=HYPERLINK(...)``) gets a
+    leading apostrophe, so opening the export runs nothing; numbers are left as they are."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def export(runs: list[RunSummary], fmt: Literal["csv", "json"]) -> str:
     """``runs`` as CSV (one column per parameter ``params.x`` and metric ``metrics.val.accuracy``) or as
     a JSON list of objects with ``params`` and ``metrics`` nested."""
+    # A class's runs (ClassRun) carry their notes and hidden flag too; the spec stays out (it is JSON).
+    columns = [f.name for f in fields(runs[0]) if f.name not in ("metrics", "params", "spec")] if runs else _COLUMNS
     if fmt == "json":
-        rows = [{**{c: _cell(getattr(run, c)) for c in _COLUMNS},
+        rows = [{**{c: _cell(getattr(run, c)) for c in columns},
                  "params": run.params, "metrics": run.metrics} for run in runs]
         return json.dumps(rows, indent=1, sort_keys=True)
     if fmt != "csv":
         raise ConfigError(f"unknown export format {fmt!r}; use 'csv' or 'json'")
-    flat = [{**{c: _cell(getattr(run, c)) for c in _COLUMNS},
+    flat = [{**{c: _cell(getattr(run, c)) for c in columns},
              **flatten("params", run.params, {}), **flatten("metrics", run.metrics, {})} for run in runs]
-    extra = sorted({key for row in flat for key in row} - set(_COLUMNS))
+    extra = sorted({key for row in flat for key in row} - set(columns))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=_COLUMNS + extra, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns + extra, lineterminator="\n")
     writer.writeheader()
     for row in flat:
-        writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
+        writer.writerow({k: json.dumps(v) if isinstance(v, list) else _inert(v) for k, v in row.items()})
     return out.getvalue()

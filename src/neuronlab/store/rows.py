@@ -44,6 +44,19 @@ class Result:
     duration_s: float | None = None
 
 
+@dataclass(frozen=True)
+class Author:
+    """Who saved a run in a class: the class, the member and their display name (checked by the classroom)."""
+
+    class_id: int
+    member_id: int
+    name: str
+
+    def columns(self) -> dict[str, Any]:
+        """The ``runs`` columns that put a run in the class."""
+        return {"class_id": int(self.class_id), "member_id": int(self.member_id), "author": str(self.name)[:100]}
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -70,6 +83,13 @@ def outcome(*, status: str, metrics: Mapping[str, Any], error: str | None, diver
     return dict(status=status, metrics=plain(metrics), error=error, finished_at=now(),
                 diverged_epoch=None if diverged_epoch is None else int(diverged_epoch),
                 duration_s=None if duration_s is None else float(duration_s))
+
+
+def note_line(text: str) -> str:
+    """One line of a run's notes, stamped with the UTC time; an empty note is refused."""
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError("a note cannot be empty; give some text")
+    return f"[{now().strftime('%Y-%m-%d %H:%M:%SZ')}] {text.strip()}"
 
 
 def history_row(history: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -30,13 +30,14 @@ from neuronlab.store.engine import WRITE, db_errors, describe, make_engine, reso
 from neuronlab.store.errors import StoreError
 from neuronlab.store.models import CLAIMED, Artifact, History, Run
 from neuronlab.store.owners import RELEASED, may_take_over, this_owner
-from neuronlab.store.records import Comparison, RunRecord, RunSummary
-from neuronlab.store.rows import Claim, Result
+from neuronlab.store.records import ClassRun, Comparison, RunRecord, RunSummary
+from neuronlab.store.rows import Author, Claim, Result
 from neuronlab.store.schema import ensure_schema
 
 _SUMMARY = (Run.id, Run.experiment, Run.task, Run.model, Run.seed, Run.status, Run.sweep, Run.spec_hash,
             Run.oneoff, Run.created_at, Run.finished_at, Run.duration_s, Run.diverged_epoch, Run.metrics,
-            Run.params)
+            Run.params, Run.class_id, Run.author)
+_CLASS_DETAIL = (Run.member_id, Run.hidden, Run.notes, Run.spec)
 _DETAIL = (Run.spec, Run.versions, Run.error, Run.notes, Run.owner, Run.started_at, Run.heartbeat_at)
 
 
@@ -243,16 +244,23 @@ class RunStore:
                model: str, params: Mapping[str, Any], status: str, metrics: Mapping[str, Any],
                history: Mapping[str, Any] | None = None, artifacts: Mapping[str, bytes] | None = None,
                error: str | None = None, diverged_epoch: int | None = None, duration_s: float | None = None,
-               sweep: str | None = None, versions: Mapping[str, Any] | None = None) -> int:
+               sweep: str | None = None, versions: Mapping[str, Any] | None = None,
+               author: Author | None = None, note: str | None = None) -> int:
         """Record a finished one-off run (e.g. the playground's "save as run") in one transaction.
 
         One-off runs may repeat a spec: they keep their true spec_hash but sit outside the
-        (spec_hash, seed) uniqueness, so they never block or satisfy a sweep's claim.
+        (spec_hash, seed) uniqueness, so they never block or satisfy a sweep's claim.  With ``author``
+        the run is saved in that class (the classroom checks who the author is before calling), with
+        ``note`` as its first note: in the same INSERT, so the run is never lab-wide for a moment.
         """
         row = rows.new_run(spec=spec, spec_hash=spec_hash, seed=seed, experiment=experiment, task=task,
                            model=model, params=params, sweep=sweep, versions=versions)
         row.update(rows.outcome(status=status, metrics=metrics, error=error, diverged_epoch=diverged_epoch,
                                 duration_s=duration_s), oneoff=True)
+        if author is not None:
+            row.update(author.columns())
+        if note is not None:
+            row["notes"] = rows.note_line(note)
         hist, arts = rows.history_row(history), rows.artifact_rows(artifacts)
         with self._write() as conn:
             run_id = int(conn.execute(insert(Run).values(**row).returning(Run.id)).scalar_one())
@@ -294,9 +302,7 @@ class RunStore:
 
     def add_note(self, run_id: int, text: str) -> None:
         """Append ``text`` to the run's notes on a line stamped with the UTC time."""
-        if not text.strip():
-            raise ConfigError("a note cannot be empty; give some text")
-        line = f"[{rows.now().strftime('%Y-%m-%d %H:%M:%SZ')}] {text.strip()}"
+        line = rows.note_line(text)
         with self._write() as conn:
             # One UPDATE (no read-modify-write), so two notes at once both land.
             notes = func.coalesce(Run.notes + "\n", "") + line
@@ -313,12 +319,44 @@ class RunStore:
             conn.execute(delete(Artifact).where(Artifact.run_id == run_id, Artifact.name == art["name"]))
             conn.execute(insert(Artifact).values(run_id=run_id, **art))
 
+    def share(self, run_id: int, *, author: Author, note: str | None = None) -> None:
+        """Put a lab-wide run in ``author``'s class (``neuronlab class share``), with ``note`` appended.
+
+        A run already in a class stays where it is: sharing never moves a classmate's run to another
+        class or another author.
+        """
+        values: dict[str, Any] = author.columns()
+        if note is not None:
+            values["notes"] = func.coalesce(Run.notes + "\n", "") + rows.note_line(note)
+        with self._write() as conn:
+            # The UPDATE decides (two students sharing one run at once: one row changes, once).
+            if conn.execute(update(Run).where(Run.id == run_id, Run.class_id.is_(None)).values(**values)).rowcount:
+                return
+            if conn.execute(select(Run.id).where(Run.id == run_id)).one_or_none() is None:
+                raise StoreError(f"no run {run_id} in the store at {describe(self.url)}; "
+                                 "see `neuronlab runs list` for ids")
+        raise ConfigError(f"run {run_id} is already saved in a class; share a run of your own")
+
+    def set_hidden(self, run_id: int, *, class_id: int, hidden: bool) -> None:
+        """Hide a class run from its class's feed, or show it again (the classroom checks the instructor)."""
+        with self._write() as conn:
+            done = conn.execute(update(Run).where(Run.id == run_id, Run.class_id == class_id)
+                                .values(hidden=bool(hidden))).rowcount
+        if done == 0:
+            raise StoreError(f"no run {run_id} in class {class_id}; check the run id")
+
     # -- reading ------------------------------------------------------------------------------------------
 
     def list_runs(self, *, task: str | None = None, status: str | None = None, sweep: str | None = None,
-                  limit: int | None = None) -> list[RunSummary]:
-        """Runs newest first, without their history or artifacts."""
+                  limit: int | None = None, class_id: int | None = None,
+                  lab_only: bool = False) -> list[RunSummary]:
+        """Runs newest first, without their history or artifacts; only those of class ``class_id``, or
+        with ``lab_only`` only the lab-wide ones (no class run: what the unauthenticated run browser lists)."""
         query = select(*_SUMMARY).order_by(Run.created_at.desc(), Run.id.desc())
+        if class_id is not None:
+            query = query.where(Run.class_id == class_id)
+        if lab_only:
+            query = query.where(Run.class_id.is_(None))
         if task is not None:
             query = query.where(Run.task == task)
         if status is not None:
@@ -329,6 +367,40 @@ class RunStore:
             query = query.limit(limit)
         with self._read() as conn:
             return [_summary(row) for row in conn.execute(query).all()]
+
+    def class_runs(self, *, class_id: int, task: str | None = None, member_id: int | None = None,
+                   run_id: int | None = None, with_hidden: bool = False,
+                   limit: int | None = None) -> list[ClassRun]:
+        """The runs saved in class ``class_id``, newest first, with their notes and specs (a feed's rows)."""
+        query = (select(*_SUMMARY, *_CLASS_DETAIL).where(Run.class_id == class_id)
+                 .order_by(Run.created_at.desc(), Run.id.desc()))
+        if run_id is not None:
+            query = query.where(Run.id == run_id)
+        if task is not None:
+            query = query.where(Run.task == task)
+        if member_id is not None:
+            query = query.where(Run.member_id == member_id)
+        if not with_hidden:
+            query = query.where(not_(Run.hidden))
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            found = conn.execute(query).all()
+        out = []
+        for row in found:
+            values = _values(_SUMMARY + _CLASS_DETAIL, row)
+            values["spec"] = json.loads(values["spec"])
+            out.append(ClassRun(**values))
+        return out
+
+    def class_of(self, run_id: int) -> int | None:
+        """The class a run was saved in (None: lab-wide); a StoreError when there is no such run."""
+        with self._read() as conn:
+            row = conn.execute(select(Run.class_id).where(Run.id == run_id)).one_or_none()
+        if row is None:
+            raise StoreError(f"no run {run_id} in the store at {describe(self.url)}; "
+                             "see `neuronlab runs list` for ids")
+        return None if row.class_id is None else int(row.class_id)
 
     def get(self, run_id: int) -> RunRecord:
         """The whole run: spec, params, metrics, decoded history, artifact names, notes, versions."""
@@ -364,11 +436,16 @@ class RunStore:
                              f"{describe(self.url)}; check the ids")
         return records.compare([rows[i] for i in ids])
 
-    def export(self, *, format: Literal["csv", "json"], task: str | None = None) -> str:
-        """All runs (of ``task``) as CSV or JSON text, oldest first."""
+    def export(self, *, format: Literal["csv", "json"], task: str | None = None, class_id: int | None = None,
+               lab_only: bool = False) -> str:
+        """All runs (of ``task``; only lab-wide ones) as CSV or JSON text, oldest first; those of class
+        ``class_id`` with their authors, notes and hidden flags (the instructor's export)."""
         if format not in ("csv", "json"):
             raise ConfigError(f"unknown export format {format!r}; use 'csv' or 'json'")
-        return records.export(self.list_runs(task=task)[::-1], format)
+        runs: Sequence[RunSummary] = (
+            self.class_runs(class_id=class_id, task=task, with_hidden=True) if class_id is not None
+            else self.list_runs(task=task, lab_only=lab_only))
+        return records.export(list(runs)[::-1], format)
 
     def done_keys(self, *, sweep: str | None = None) -> set[tuple[str, int]]:
         """(spec_hash, seed) of the claimed runs that are finished: what a resumed sweep can skip."""

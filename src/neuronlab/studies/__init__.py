@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from neuronlab.studies.hall_petch import HallPetchRow, HallPetchStudy, PairedDifference, run_hall_petch_study
+from neuronlab.studies.hall_petch import HallPetchStudy, run_hall_petch_study
 
-__all__ = ["HallPetchRow", "HallPetchStudy", "PairedDifference", "run_hall_petch_study"]
+__all__ = ["HallPetchStudy", "run_hall_petch_study"]

@@ -332,14 +332,19 @@ def _curve_sentence(a: str, b: str, curve: Sequence[CurvePoint], cross: float | 
 
 def compare_arrays(X: np.ndarray, y: np.ndarray, *, columns: Sequence[str], kind: str, models: Sequence[str],
                    groups: np.ndarray | None = None, protocol: Protocol | None = None, name: str = "data",
-                   target: str = "y", groups_name: str | None = None, data_sha256: str = "") -> CompareResult:
-    """The study on arrays (rows × named columns): what :func:`compare` runs after reading the CSV."""
+                   target: str = "y", groups_name: str | None = None, data_sha256: str = "",
+                   learning_curve: bool = True) -> CompareResult:
+    """The study on arrays (rows × named columns): what :func:`compare` runs after reading the CSV.
+
+    ``learning_curve=False`` skips the subsampled learning curve (``curve`` is empty, no pair has a
+    crossover or curve sentence): for a caller that draws its own curve from a generator, as the
+    Hall–Petch study does, where more data is free."""
     protocol = protocol or Protocol()
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     specs = parse_models(list(models), list(columns), max_models=MAX_MODELS)
     n_side = min(protocol.repeats, SIDE_REPEATS)
-    n_fits = len(specs) * protocol.folds * (protocol.repeats + n_side * (len(CURVE_FRACTIONS) - 1)
-                                            + (n_side if groups is not None else 0))
+    n_curve = n_side * (len(CURVE_FRACTIONS) - 1) if learning_curve else 0
+    n_fits = len(specs) * protocol.folds * (protocol.repeats + n_curve + (n_side if groups is not None else 0))
     limits.RUNS.check(n_fits, "the study has {} fits (models × folds × repeats, with its curves)")
     if any(s.kind == "gp" for s in specs):
         limits.GP_SAMPLES.check(len(y), "a gp model would train on up to {} rows")
@@ -354,7 +359,7 @@ def compare_arrays(X: np.ndarray, y: np.ndarray, *, columns: Sequence[str], kind
         main = _fit_and_score(estimators, splits, X, y, kind, strict=True)
         results = [ModelResult(spec, main[i].reshape(protocol.repeats, protocol.folds)) for i, spec in enumerate(specs)]
         curve = _learning_curve(estimators, splits[:n_side * protocol.folds], main[:, :n_side * protocol.folds],
-                                X, y, kind, groups, protocol.seed, [s.label for s in specs])
+                                X, y, kind, groups, protocol.seed, [s.label for s in specs]) if learning_curve else []
         if groups is not None:
             kfold = repeated_splits(y, kind, None, folds=protocol.folds, repeats=n_side, seed=protocol.seed)
             leaky = _fit_and_score(estimators, kfold, X, y, kind, strict=True)
@@ -374,7 +379,7 @@ def compare_arrays(X: np.ndarray, y: np.ndarray, *, columns: Sequence[str], kind
                               np.array([c.scores[a.label] - c.scores[b.label] for c in curve]))
             pairs.append(PairResult(a.label, b.label, diffs, corrected_ttest(diffs, n_train, n_test),
                                     paired_ttest(diffs), post, cross, verdict(a.label, b.label, post, metric),
-                                    _curve_sentence(a.label, b.label, curve, cross)))
+                                    _curve_sentence(a.label, b.label, curve, cross) if curve else ""))
     ceiling = noise_ceiling(X, y.astype(float), groups, seed=protocol.seed) if kind == "regression" else None
     return CompareResult(name=name, target=target, groups=groups_name, kind=kind, metric=metric, n_rows=len(y),
                          n_groups=None if groups is None else int(np.unique(groups).size), protocol=protocol,

@@ -4,8 +4,8 @@ The outer call names the model (our baselines or our MLP, each at its estimator'
 arguments are the features, each a formula of :mod:`neuronlab.studies.expressions`.  The estimator is
 always ``formulas → StandardScaler → model`` (``honest_pipeline``): the formulas see raw physical values,
 the scaler is fitted on each training fold only.  A regression MLP also has its target standardised in
-fold (``TransformedTargetRegressor``), as the Hall–Petch study does: targets in MPa sit far from the
-~1 scale an identity output starts at.
+fold (``MLPRegressor(scale_target=True)``, its default): targets in MPa sit far from the ~1 scale an
+identity output starts at.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sklearn.base import BaseEstimator
-from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from neuronlab.errors import ConfigError
 from neuronlab.evaluate.validation import honest_pipeline
@@ -102,10 +100,6 @@ def build_estimator(spec: ModelSpec, kind: str, columns: Sequence[str], *, seed:
     else:
         from neuronlab.estimators import MLPClassifier, MLPRegressor
 
-        if kind == "regression":
-            model = TransformedTargetRegressor(regressor=MLPRegressor(random_state=seed),
-                                               transformer=StandardScaler())
-        else:
-            model = MLPClassifier(random_state=seed)
+        model = MLPRegressor(random_state=seed) if kind == "regression" else MLPClassifier(random_state=seed)
     features = ExpressionFeatures(expressions=spec.feature_texts, columns=tuple(columns))
     return honest_pipeline(make_pipeline(features, model))

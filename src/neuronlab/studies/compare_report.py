@@ -23,8 +23,10 @@ from matplotlib.figure import Figure
 from neuronlab.studies.compare import CompareResult
 
 
-def table_text(result: CompareResult) -> str:
-    """The result as plain text: one line per model, the verdict per pair, the curves, leak and ceiling."""
+def table_text(result: CompareResult, *, ceiling: str | None = None) -> str:
+    """The result as plain text: one line per model, the verdict per pair, the curves, leak and ceiling.
+
+    ``ceiling``: a line to print instead of the replicate-based ceiling (a generator's known one)."""
     p = result.protocol
     groups = f", grouped by {result.groups} ({result.n_groups} groups)" if result.groups else ""
     lines = [f"{result.name}: {result.target} from {result.n_rows} rows{groups}; {p.repeats} × {p.folds}-fold "
@@ -40,13 +42,16 @@ def table_text(result: CompareResult) -> str:
         lines.append(pair.verdict)
         lines.append(f"  corrected t-test: t = {pair.corrected.t:.2f}, p = {pair.corrected.p:.3f} "
                      f"(the plain paired t-test would say p = {pair.naive.p:.3f})")
-        lines.append(f"  {pair.curve_sentence}")
+        if pair.curve_sentence:
+            lines.append(f"  {pair.curve_sentence}")
     leaky = [m for m in result.models if m.leak is not None and m.leak.leaks]
     if result.groups:
         lines.append("leakage: " + ("; ".join(f"KFold flatters {m.label} by {m.leak.gap:+.3f} (> fold spread "
                                                f"{m.leak.spread:.3f})" for m in leaky if m.leak)
                                     if leaky else "no model gains more from ungrouped KFold than its fold spread"))
-    if result.ceiling is not None:
+    if ceiling is not None:
+        lines.append(ceiling)
+    elif result.ceiling is not None:
         lines.append(result.ceiling.sentence())
     elif result.kind == "regression":
         lines.append("noise ceiling: no replicates (rows of one group with equal inputs) to estimate it from")
@@ -55,16 +60,17 @@ def table_text(result: CompareResult) -> str:
 
 def to_json(result: CompareResult) -> str:
     """The whole result for scripts (non-finite numbers as null)."""
-    return json.dumps(_finite(result.to_dict()), indent=2)
+    return json.dumps(finite(result.to_dict()), indent=2)
 
 
-def _finite(value: object) -> object:
+def finite(value: object) -> object:
+    """``value`` with every non-finite float as None, containers walked: JSON without NaN."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: finite(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
+        return [finite(v) for v in value]
     return value
 
 

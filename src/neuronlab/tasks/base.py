@@ -2,8 +2,10 @@
 
 A task is deterministic in its seed.  It holds train, validation and test splits (stratified for
 classification, by group when samples come in groups), its kind, its feature names, the groups of
-each split where there are any, and its ceiling: the best score any model could reach under the
-true generator (Bayes-optimal accuracy, or the noise-ceiling R²), or ``None`` where it is unknown.
+each split where there are any, and its ceiling: the score the best possible model reaches in
+expectation under the true generator (Bayes-optimal accuracy, or the noise-ceiling R²), or ``None``
+where it is unknown.  On a finite test set that model's score scatters around the ceiling (and often
+above it): ``ceiling_range`` gives the range.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 from neuronlab.errors import TaskError
+from neuronlab.tasks.spread import LEVEL, CeilingRange, accuracy_range
 
 Kind = Literal["binary", "multiclass", "regression"]
 KINDS: tuple[Kind, ...] = ("binary", "multiclass", "regression")
@@ -49,6 +52,30 @@ class Task:
     params: dict[str, Any] = field(default_factory=dict)
     truth: Callable[[np.ndarray], np.ndarray] | None = None  # the noise-free target, where known
     description: str = ""
+    # (n, level) → the range of the best possible R² on n test points (regression with a known generator)
+    ceiling_spread: Callable[[int, float], tuple[float, float]] | None = None
+
+    def ceiling_range(self, n: int | None = None, level: float = LEVEL) -> CeilingRange | None:
+        """The ceiling with the central ``level`` range of scores the best possible model gets on
+        ``n`` test points (default: this task's test split), or None without a known ceiling (or
+        without test points).
+
+        Classification: exact (binomial, see ``spread.accuracy_range``); regression: simulated under
+        the task's generator, computed once per machine.
+        """
+        if n is None:
+            n = len(self.y_test)
+            if n == 0:
+                return None
+        if self.ceiling is None:
+            return None
+        if self.kind != "regression":
+            low, high = accuracy_range(self.ceiling, n, level)
+        elif self.ceiling_spread is not None:
+            low, high = self.ceiling_spread(n, level)
+        else:
+            return None
+        return CeilingRange(float(self.ceiling), float(low), float(high), int(n), float(level))
 
     @property
     def n_features(self) -> int:

@@ -1,4 +1,4 @@
-"""Ceilings: the best score any model could reach, computed from the true generator.
+"""Ceilings: the best possible model's expected score, computed from the true generator.
 
 A score means little without its ceiling: 0.88 accuracy on overlapping Gaussians is perfect, on
 moons it is poor.  For classification the ceiling is the Bayes-optimal accuracy E_x[max_c P(c | x)],
@@ -10,6 +10,10 @@ has a closed form (two Gaussians) we use it.
 
 For regression the ceiling is the noise-ceiling R²: the R² of the best predictor E[y | x] on noisy
 targets, 1 − E[Var(y | x)] / Var(y), in expectation over the generator.
+
+A ceiling is an expectation, not a bound: on a finite test set the best possible model's score
+scatters around it, and a test split of 80 points beats it about half the time.  ``tasks.spread``
+says by how much.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import ParamSpec
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 from scipy import integrate
@@ -32,6 +36,7 @@ from scipy.stats import rice
 N_MC = 40_000  # Monte Carlo samples: standard error < 0.25 / sqrt(N_MC) = 0.00125 for two classes
 
 P = ParamSpec("P")
+V = TypeVar("V", float, tuple[float, ...])  # a cached value: one number, or a few (a range)
 
 
 CACHE_VERSION = 1  # bump when a ceiling's formula or its Monte Carlo settings change
@@ -45,18 +50,29 @@ def cache_path() -> Path:
     return Path(root) / "ceilings.json"
 
 
-def _read_cache(path: Path) -> dict[str, float]:
-    """The cached values; an unreadable, foreign or damaged file counts as empty (values are recomputed)."""
+def _finite(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _read_cache(path: Path) -> dict[str, float | tuple[float, ...]]:
+    """The cached values (numbers, or lists of numbers for ranges); an unreadable, foreign or damaged
+    file counts as empty, and so does a damaged entry (values are recomputed)."""
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or not isinstance(data.get("values"), dict):
         return {}
-    return {k: float(v) for k, v in data["values"].items() if isinstance(v, int | float) and math.isfinite(v)}
+    values: dict[str, float | tuple[float, ...]] = {}
+    for k, v in data["values"].items():
+        if _finite(v):
+            values[k] = float(v)
+        elif isinstance(v, list) and v and all(_finite(x) for x in v):
+            values[k] = tuple(float(x) for x in v)
+    return values
 
 
-def _write_cache(path: Path, key: str, value: float) -> None:
+def _write_cache(path: Path, key: str, value: float | tuple[float, ...]) -> None:
     """Add one value: read, merge, write a temporary file and rename it over the old one, so a reader never
     sees half a file.  A lost race drops another process's value (it is recomputed), never corrupts."""
     try:
@@ -70,7 +86,7 @@ def _write_cache(path: Path, key: str, value: float) -> None:
         pass  # a read-only home: the value is simply recomputed next time
 
 
-def computed_once(func: Callable[P, float]) -> Callable[P, float]:
+def computed_once(func: Callable[P, V]) -> Callable[P, V]:
     """Cache a ceiling in this process and on disk, computing each argument tuple once even when many
     threads ask at once.
 
@@ -81,20 +97,22 @@ def computed_once(func: Callable[P, float]) -> Callable[P, float]:
     cores busy for half a minute: one lock serialises the computations; the others wait and read.
     """
     lock = threading.Lock()
-    memo: dict[str, float] = {}
+    memo: dict[str, Any] = {}
 
     @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> float:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> V:
         key = f"{func.__module__}.{func.__qualname__}{args!r}{sorted(kwargs.items())!r}"
         with lock:
             if key not in memo:
                 path = cache_path()
                 stored = _read_cache(path).get(key)
                 if stored is None:
-                    stored = float(func(*args, **kwargs))
+                    value = func(*args, **kwargs)
+                    stored = tuple(float(v) for v in value) if isinstance(value, tuple) else float(value)
                     _write_cache(path, key, stored)
                 memo[key] = stored
-            return memo[key]
+            result: V = memo[key]
+            return result
 
     return wrapper
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from neuronlab import limits
 from neuronlab.errors import TaskError
-from neuronlab.tasks import ceilings
+from neuronlab.tasks import ceilings, spread
 from neuronlab.tasks.base import Task
 from neuronlab.tasks.registry import build, check_float, check_int, check_seed, register
 
@@ -46,6 +47,12 @@ FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+@ceilings.computed_once
+def r2_range(name: str, x_min: float, x_max: float, noise: float, n: int, level: float) -> tuple[float, float]:
+    """The range of the best possible R² on ``n`` test points of task ``name`` (by Monte Carlo, once)."""
+    return spread.regression_r2_range(FUNCTIONS[name], x_min, x_max, noise, n, level)
+
+
 def _function_task(name: str, n_samples: int, x_min: float, x_max: float, noise: float, seed: int,
                    val_fraction: float, test_fraction: float) -> Task:
     """x ~ U(x_min, x_max), y = f(x) + N(0, noise²)."""
@@ -64,7 +71,7 @@ def _function_task(name: str, n_samples: int, x_min: float, x_max: float, noise:
     y = f(x) + params["noise"] * rng.standard_normal(x.shape)
     ceiling = ceilings.regression_ceiling(lambda v: float(f(np.asarray(v))), lo, hi, params["noise"])
     return build(name, "regression", x[:, None], y, params, feature_names=("x",), ceiling=ceiling,
-                 truth=Truth(f))
+                 truth=Truth(f), ceiling_spread=partial(r2_range, name, lo, hi, params["noise"]))
 
 
 @register("sin", kind="regression", description="y = sin(x) + noise, x uniform in [x_min, x_max]")

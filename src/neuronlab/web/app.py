@@ -33,7 +33,7 @@ from neuronlab.store.sessions import SessionStates
 from neuronlab.web.deps import LabState
 from neuronlab.web.hosts import HostCheck
 from neuronlab.web.middleware import ClientGone, WorkerHeader
-from neuronlab.web.routes import pages, playground, runs
+from neuronlab.web.routes import neuron_bayes, pages, playground, runs
 
 HERE = Path(__file__).parent
 MAX_BODY_BYTES = 2_000_000  # a 1 MB CSV as JSON text, with room for escapes
@@ -124,11 +124,13 @@ def create_app(db_url: str | os.PathLike[str] | None = None, *, store: RunStore 
 
     app.include_router(runs.router)
     app.include_router(playground.router)
+    app.include_router(neuron_bayes.router)
     # The scoreboard is an optional part: the lab works without it.  A scoreboard that is there but
     # fails to import is a bug to see, not to hide, so only its absence is checked.
     if importlib.util.find_spec("neuronlab.web.routes.scoreboard") is not None:
         scoreboard = importlib.import_module("neuronlab.web.routes.scoreboard")
         app.include_router(scoreboard.router)
+        app.include_router(importlib.import_module("neuronlab.web.routes.feed").router)  # the class feed
         paths = {getattr(route, "path", "") for route in scoreboard.router.routes}
         app.state.scoreboard = next((p for p in ("/scoreboard", "/class/join") if p in paths), False)
     app.include_router(pages.router)

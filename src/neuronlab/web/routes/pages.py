@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from neuronlab.store import StoreError
 from neuronlab.web.deps import StoreDep
-from neuronlab.web.routes.runs import RunId
+from neuronlab.web.routes.runs import RunId, lab_wide
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,6 +48,7 @@ def compare(request: Request, ids: Annotated[str, Query(max_length=200, pattern=
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run(request: Request, run_id: RunId, store: StoreDep) -> HTMLResponse:
+    lab_wide(store, run_id)  # a class's run is on its feed, not in the open run browser
     try:
         record = store.get(run_id)
     except StoreError as exc:

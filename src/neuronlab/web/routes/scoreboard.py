@@ -10,9 +10,10 @@ public, the test labels never leave the service.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Coroutine
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
@@ -206,6 +207,30 @@ class SubmissionOut(BaseModel):
     private_score: float | None = Field(description="Revealed once the task is closed.")
 
 
+class SubmittedOut(SubmissionOut):
+    """A new submission, with what the student needs next: how many more the quotas allow."""
+
+    ladder_step: float = Field(description="The task's Ladder step: published values are multiples of it.")
+    remaining_today: int | None = Field(description="Submissions left today (UTC) after this one; null: no daily cap.")
+    remaining_total: int | None = Field(description="Submissions left in all after this one; null: no total cap.")
+
+
+def _submitted(room: Classroom, task_id: int, token: str | None, view: Any) -> SubmittedOut:
+    """``view`` with the quotas left, counted as the service counts them (rejected submissions too; the day
+    in UTC, from the new submission's own timestamp, which is the server's clock)."""
+    task = room.task_info(task_id=task_id)
+    mine = room.submissions(task_id=task_id, token=token)
+    def utc(when: datetime) -> datetime:
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+    midnight = utc(view.created_at).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = sum(utc(s.created_at) >= midnight for s in mine)
+    return SubmittedOut.model_validate({
+        **SubmissionOut.model_validate(view).model_dump(), "ladder_step": task.ladder_step,
+        "remaining_today": None if task.quota_per_day is None else max(0, task.quota_per_day - today),
+        "remaining_total": None if task.quota_total is None else max(0, task.quota_total - len(mine))})
+
+
 class BoardRowOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -310,7 +335,7 @@ def train_rows(task_id: TaskId, room: RoomDep, format: Format = "json") -> Any:
                 rows=[list(r) for r in data.rows], targets=list(data.targets))
 
 
-@router.post("/api/class/tasks/{task_id}/submissions", response_model=SubmissionOut, status_code=201,
+@router.post("/api/class/tasks/{task_id}/submissions", response_model=SubmittedOut, status_code=201,
              openapi_extra=_SUBMIT_BODY)
 async def submit(task_id: TaskId, request: Request, room: RoomDep, token: TokenDep) -> Any:
     """Submit predictions (CSV ``id,prediction`` or JSON) or a saved run's; malformed ones count toward quota."""
@@ -331,8 +356,9 @@ async def submit(task_id: TaskId, request: Request, room: RoomDep, token: TokenD
     else:
         return JSONResponse({"detail": f"send predictions as text/csv or application/json, not {media or 'nothing'}"},
                             status_code=415)
-    return await run_in_threadpool(room.submit, task_id=task_id, student_token=token, predictions=predictions,
-                                   format=fmt, run_id=run_id)
+    view = await run_in_threadpool(functools.partial(room.submit, task_id=task_id, student_token=token,
+                                                     predictions=predictions, format=fmt, run_id=run_id))
+    return await run_in_threadpool(_submitted, room, task_id, token, view)
 
 
 @router.get("/api/class/tasks/{task_id}/submissions", response_model=list[SubmissionOut])

@@ -1,6 +1,6 @@
 // Canvas drawing shared by the pages: heatmaps from base64 bytes, data points, curves, line charts.
 export const BLUE = [8, 119, 189], ORANGE = [245, 147, 34], WHITE = [255, 255, 255];
-export const PALETTE = [[8, 119, 189], [245, 147, 34], [44, 160, 44], [148, 103, 189], [214, 39, 40],
+export const PALETTE = [[245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189], [214, 39, 40],
                         [140, 86, 75], [227, 119, 194], [127, 127, 127]];
 
 export function bytes(b64) {
@@ -17,11 +17,15 @@ export function diverging(q) {
   return t < 0.5 ? mix(ORANGE, WHITE, t * 2) : mix(WHITE, BLUE, (t - 0.5) * 2);
 }
 
-// Paint an n×n byte grid (row 0 at the top) onto the whole canvas.
+// Paint an n×n byte grid (row 0 at the top) onto the whole canvas, through one reused n×n bitmap.
+const grids = new Map();
 export function paintGrid(canvas, data, n, colour) {
-  const off = document.createElement("canvas");
-  off.width = n; off.height = n;
-  const ctx = off.getContext("2d"), img = ctx.createImageData(n, n);
+  if (!grids.has(n)) {
+    const off = Object.assign(document.createElement("canvas"), { width: n, height: n });
+    const ctx = off.getContext("2d");
+    grids.set(n, { off, ctx, img: ctx.createImageData(n, n) });
+  }
+  const { off, ctx, img } = grids.get(n);
   for (let i = 0; i < n * n; i++) {
     const [r, g, b] = colour(i);
     img.data[4 * i] = r; img.data[4 * i + 1] = g; img.data[4 * i + 2] = b; img.data[4 * i + 3] = 255;
@@ -32,12 +36,16 @@ export function paintGrid(canvas, data, n, colour) {
   c.drawImage(off, 0, 0, canvas.width, canvas.height);
 }
 
-export function boundaryColour(boundary) {
+// The output's colours: class 1 blue, class 0 orange (TensorFlow Playground's; the figures use the same),
+// paler where the model is unsure. `discrete`: each cell takes its predicted class's colour outright
+// (regression: above or below the middle of the target's range).
+export function boundaryColour(boundary, discrete = false) {
   const data = bytes(boundary.data);
   if (boundary.kind === "class") {
     const conf = bytes(boundary.confidence);
-    return (i) => mix(WHITE, PALETTE[data[i] % PALETTE.length], 0.25 + 0.6 * conf[i] / 255);
+    return (i) => mix(WHITE, PALETTE[data[i] % PALETTE.length], discrete ? 0.85 : 0.25 + 0.6 * conf[i] / 255);
   }
+  if (discrete) return (i) => mix(WHITE, data[i] >= 128 ? BLUE : ORANGE, 0.75);
   return (i) => mix(WHITE, diverging(data[i]), 0.75);
 }
 

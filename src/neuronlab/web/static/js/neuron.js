@@ -1,9 +1,9 @@
 // The single-neuron step-through: each Step applies Neuron.step on the server and lists its numbers.
 import { api, sig } from "./api.js";
-import { boundaryColour, drawCurve, drawPoints, paintGrid, scaler } from "./draw.js";
+import { boundaryColour, diverging, drawCurve, drawPoints, paintGrid, scaler } from "./draw.js";
 
 const $ = (sel) => document.querySelector(sel);
-const KEYS = ["task", "activation", "bias", "eta", "alpha", "seed", "show"];
+const KEYS = ["task", "activation", "bias", "eta", "alpha", "seed", "show", "bayes"];
 const nb = { id: null, info: null, last: null };
 window.nb = nb;
 
@@ -53,6 +53,59 @@ function showStep(s) {
   drawBoundary(s.boundary);
 }
 
+// The level lines of an n×n grid (row 0 at the top) by marching squares: each cell's edge crossings, joined.
+function contour(ctx, grid, n, level, map) {
+  const at = (i, j) => grid[i * n + j];
+  ctx.beginPath();
+  for (let i = 0; i + 1 < n; i++) {
+    for (let j = 0; j + 1 < n; j++) {
+      const corners = [[i, j], [i, j + 1], [i + 1, j + 1], [i + 1, j]];
+      const cuts = [];
+      for (let k = 0; k < 4; k++) {
+        const [a, b] = [corners[k], corners[(k + 1) % 4]];
+        const va = at(...a) - level, vb = at(...b) - level;
+        if ((va < 0) === (vb < 0)) continue;
+        const t = va / (va - vb);
+        cuts.push(map(a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])));
+      }
+      for (let k = 0; k + 1 < cuts.length; k += 2) { ctx.moveTo(...cuts[k]); ctx.lineTo(...cuts[k + 1]); }
+    }
+  }
+  ctx.stroke();
+}
+
+// Bayesian mode: the most probable neuron's contours (dashed) against the moderated ones (solid).
+async function drawBayes() {
+  const view = $("#bayes-view");
+  view.hidden = !$("#bayes").checked;
+  nb.bayes = null;
+  if (view.hidden || !nb.id) return;
+  const out = await api("GET", `/api/neuron/${nb.id}/bayes`);
+  nb.bayes = out;
+  $("#bayes-what").textContent = `${out.posterior}, α = ${out.alpha}`;
+  const canvas = $("#bayes-canvas"), ctx = canvas.getContext("2d"), n = out.shape[0];
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  paintGrid(canvas, null, n, (i) => diverging(Math.round(out.moderated[i] * 255)));
+  const cell = (i, j) => [(j + 0.5) * canvas.width / n, (i + 0.5) * canvas.height / n];
+  for (const [grid, dash] of [[out.most_probable, [5, 4]], [out.moderated, []]]) {
+    ctx.setLineDash(dash);
+    for (const level of out.levels) {
+      ctx.lineWidth = level === 0.5 ? 2 : 1.2;
+      ctx.strokeStyle = level === 0.5 ? "#222" : "#555";
+      contour(ctx, grid, n, level, cell);
+    }
+  }
+  ctx.setLineDash([]);
+  const { sx, sy } = scaler(canvas, out.extent);
+  drawPoints(canvas, nb.info.train, (x) => [sx(x[0]), sy(x[1])], nb.info.kind, false);
+}
+
+function saveUrl() {
+  const q = new URLSearchParams(Object.entries(config()).map(([k, v]) => [k, String(v)]));
+  if ($("#bayes").checked) q.set("bayes", "true");
+  history.replaceState(null, "", `${location.pathname}?${q}`);
+}
+
 async function start() {
   $("#error").textContent = "";
   try {
@@ -62,8 +115,8 @@ async function start() {
     $("#rows").innerHTML = ""; $("#update").innerHTML = "";
     showWeights(out.state.w, out.state.b);
     drawBoundary(out.state.boundary);
-    const q = new URLSearchParams(Object.entries(config()).map(([k, v]) => [k, String(v)]));
-    history.replaceState(null, "", `${location.pathname}?${q}`);
+    saveUrl();
+    await drawBayes();
   } catch (err) { $("#error").textContent = err.message; }
 }
 
@@ -81,7 +134,11 @@ async function init() {
     const el = $(`#${key}`);
     if (el.type === "checkbox") el.checked = q.get(key) === "true"; else el.value = q.get(key);
   }
-  document.querySelectorAll("#controls input, #controls select").forEach((el) => el.addEventListener("change", start));
+  document.querySelectorAll("#controls input:not(#bayes), #controls select").forEach((el) => el.addEventListener("change", start));
+  $("#bayes").addEventListener("change", () => {
+    saveUrl();
+    drawBayes().catch((err) => { $("#error").textContent = err.message; });
+  });
   $("#start").addEventListener("click", start);
   $("#step").addEventListener("click", step);
   await start();

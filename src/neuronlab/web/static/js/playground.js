@@ -1,7 +1,8 @@
 // The playground page: controls ⇄ URL ⇄ server session; while playing, the page pulls the next frame
 // once it has drawn the last (so a slow tab never falls behind and a hidden one stops asking).
 import { api, fmt } from "./api.js";
-import { boundaryColour, bytes, diverging, drawCurve, drawPoints, lineChart, paintGrid, scaler } from "./draw.js";
+import { boundaryColour, drawCurve, drawPoints, lineChart, paintGrid, scaler } from "./draw.js";
+import { NetworkView, prettyFeature } from "./network.js";
 
 const $ = (sel) => document.querySelector(sel);
 // Class names come from users' CSV files: escape them before they go into markup.
@@ -9,7 +10,7 @@ const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&
 const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
 const DEFAULTS = { task: "moons", noise: "", n_samples: "", train_ratio: 0.5, seed: 0, features: "x1,x2",
   hidden: "4,4", activation: "tanh", bias: 1, eta: 0.3, regularization: "none", alpha: 0, batch_size: 0,
-  optimizer: "sgd", loss: "auto", epf: 5 };
+  optimizer: "sgd", loss: "auto", epf: 5, stop: "", stop_at: "", discretize: 0 };
 const KEYS = Object.keys(DEFAULTS);
 
 const lab = { tasks: [], session: null, info: null, frame: null, state: null, source: null, curve: [],
@@ -87,8 +88,10 @@ async function start(epoch = 0, edits = []) {
     if (lab.session) api("DELETE", `/api/playground/${lab.session}`).catch(() => {});
     lab.session = out.id; lab.info = out.info; lab.state = out.state;
     lab.curve = out.state.curve.map(([e, tr, te]) => ({ epoch: e, train: tr, test: te }));
-    $("#ceiling").textContent = out.info.ceiling === null ? "unknown" : fmt(out.info.ceiling);
+    $("#ceiling").textContent = out.info.ceiling_text;
     $("#task-desc").textContent = out.info.description || "";
+    const names = out.info.kind === "regression" ? ["low", "high"] : out.info.class_names;
+    $("#legend-0").textContent = names[0] ?? "class 0"; $("#legend-1").textContent = names[1] ?? "class 1";
     buildNetwork(out.info);
     show(out.frame, out.state);
   } catch (err) {
@@ -106,7 +109,7 @@ function show(frame, state) {
   if (!last || last.epoch !== frame.epoch) lab.curve.push({ epoch: frame.epoch, train: frame.train_loss, test: frame.test_loss });
   if (lab.curve.length > 2000) lab.curve.splice(0, lab.curve.length - 2000);
   drawBoundary();
-  drawNeurons(frame);
+  lab.net.draw(frame, $("#boundary")); // the output neurons show the decision map itself
   drawStats(frame);
   lineChart($("#loss-chart"), [
     { label: "train loss", colour: "#0877bd", x: lab.curve.map((p) => p.epoch), y: lab.curve.map((p) => p.train) },
@@ -120,10 +123,10 @@ function drawBoundary() {
   const canvas = $("#boundary"), info = lab.info, frame = lab.frame;
   if (!info || !frame) return;
   const ctx = canvas.getContext("2d");
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
   const b = frame.boundary;
   const showTest = $("#show-test").checked;
   if (b.kind === "curve") {
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
     const ys = [...info.train.y, ...info.test.y, ...b.y.filter((y) => y !== null)];
     const range = info.kind === "regression" ? [Math.min(...ys), Math.max(...ys)] : [-0.1, 1.1];
     const pad = (range[1] - range[0]) * 0.08 || 1;
@@ -132,13 +135,32 @@ function drawBoundary() {
     drawPoints(canvas, info.train, map, "regression", false);
     if (showTest) drawPoints(canvas, info.test, map, "regression", true);
     drawCurve(canvas, b.x, b.y, (x, y) => [sx(x), sy(y)]);
-  } else {
-    paintGrid(canvas, b.data, b.shape[0], boundaryColour(b));
-    const { sx, sy } = scaler(canvas, info.extent);
-    const map = (x, y) => [sx(x[0]), sy(x[1])];
-    drawPoints(canvas, info.train, map, info.kind, false);
-    if (showTest) drawPoints(canvas, info.test, map, info.kind, true);
+    return;
   }
+  // The points never move while training: drawn once onto their own layer, stamped over each heatmap.
+  const key = `${lab.session}:${showTest}`;
+  if (!lab.points || lab.points.key !== key) {
+    const layer = Object.assign(document.createElement("canvas"), { width: canvas.width, height: canvas.height });
+    const { sx, sy } = scaler(layer, info.extent);
+    const map = (x) => [sx(x[0]), sy(x[1])];
+    drawPoints(layer, info.train, map, info.kind, false);
+    if (showTest) drawPoints(layer, info.test, map, info.kind, true);
+    lab.points = { key, layer };
+  }
+  paintGrid(canvas, b.data, b.shape[0], boundaryColour(b, $("#discretize").checked));
+  ctx.drawImage(lab.points.layer, 0, 0);
+}
+
+// The stop condition (toolbar): pause once the test accuracy (R² for regression) reaches, or the test
+// loss falls to, the value set; the epoch it happened at is said beside it.
+function stopWhen(frame) {
+  const what = $("#stop").value, at = Number($("#stop_at").value);
+  if (!what || $("#stop_at").value === "" || !Number.isFinite(at)) return false;
+  const test = frame.metrics.test || {};
+  const score = lab.info.kind === "regression" ? test.r2 : test.accuracy;
+  const hit = what === "loss" ? frame.test_loss !== null && frame.test_loss <= at : score !== null && score !== undefined && score >= at;
+  if (hit) $("#stopped-at").textContent = `reached at epoch ${frame.epoch}`;
+  return hit;
 }
 
 function drawStats(frame) {
@@ -159,79 +181,40 @@ function drawStats(frame) {
   }
 }
 
-// --- the network: one small heatmap per neuron, links by weight sign and size, click to set -------
+// --- the network (network.js) and the editor of one neuron's bias and incoming weights ----------------
 function buildNetwork(info) {
-  const net = $("#network");
-  net.innerHTML = "";
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  net.appendChild(svg);
-  const titles = ["inputs", ...info.widths.slice(1, -1).map((w, i) => `layer ${i + 1}`), "output"];
-  const sizes = [info.features.length, ...info.widths.slice(1)];
-  sizes.forEach((n, l) => {
-    const col = document.createElement("div");
-    col.className = "layer";
-    col.innerHTML = `<div class="title">${titles[l]}</div>`;
-    for (let j = 0; j < n; j++) {
-      const c = document.createElement("canvas");
-      c.className = "neuron"; c.width = 16; c.height = 16; c.dataset.layer = l; c.dataset.index = j;
-      c.title = l === 0 ? info.features[j] : `neuron ${j} of ${titles[l]} (click: set its bias)`;
-      if (l > 0) c.addEventListener("click", () => editWeight(l - 1, j, null));
-      col.appendChild(c);
-    }
-    net.appendChild(col);
-  });
+  if (lab.net) lab.net.destroy();
+  lab.net = new NetworkView($("#network"), info, openEditor);
+  $("#neuron-editor").hidden = true;
 }
 
-function drawNeurons(frame) {
-  const info = lab.info, net = $("#network");
-  const svg = net.querySelector("svg");
-  net.querySelectorAll('canvas.neuron[data-layer="0"]').forEach((c) => {
-    c.getContext("2d").fillStyle = "#eee"; c.getContext("2d").fillRect(0, 0, 16, 16);
-    c.getContext("2d").fillStyle = "#333"; c.getContext("2d").font = "7px sans-serif";
-    c.getContext("2d").fillText(info.features[c.dataset.index], 1, 10);
-  });
-  frame.neurons.forEach((layer, l) => layer.forEach((neuron, j) => {
-    const c = net.querySelector(`canvas.neuron[data-layer="${l + 1}"][data-index="${j}"]`);
-    if (!c) return;
-    if (info.n_inputs === 2) {
-      const data = bytes(neuron.data);
-      paintGrid(c, neuron.data, info.neuron_grid, (i) => diverging(data[i]));
-    } else {
-      const data = bytes(neuron.data), ctx = c.getContext("2d");
-      ctx.clearRect(0, 0, 16, 16);
-      drawCurve(c, [...data.keys()], [...data], (x, y) => [x / (data.length - 1) * 16, 16 - y / 255 * 16], "#0877bd", 1);
-    }
-  }));
-  const out = net.querySelector(`canvas.neuron[data-layer="${info.widths.length - 1}"]`);
-  if (out && frame.boundary.kind !== "curve") paintGrid(out, frame.boundary.data, frame.boundary.shape[0], boundaryColour(frame.boundary));
-  // links
-  const box = net.getBoundingClientRect();
-  svg.setAttribute("width", net.scrollWidth); svg.setAttribute("height", net.scrollHeight);
-  svg.innerHTML = "";
-  if (!frame.weights) return;
-  const centre = (l, j) => {
-    const r = net.querySelector(`canvas.neuron[data-layer="${l}"][data-index="${j}"]`).getBoundingClientRect();
-    return [r.left - box.left + r.width / 2 + net.scrollLeft, r.top - box.top + r.height / 2];
+// The exact value when the frame carries the weights (small nets), else the link's byte (≈).
+function weightOf(layer, row, col) {
+  const W = lab.frame && lab.frame.weights;
+  if (W) return col === null ? (W[layer].b ? W[layer].b[row] : null) : W[layer].W[row][col];
+  return col === null ? null : lab.net.approx(layer, row, col);
+}
+
+// Clicking (or pressing Enter on) a neuron or link opens this editor: the neuron's bias and each incoming
+// weight as a number field; changing one sets it on the server (and in the URL).
+function openEditor(layer, row, col) {
+  const form = $("#neuron-editor"), info = lab.info;
+  const nIn = layer === 0 ? info.features.length : info.widths[layer];
+  const inputName = (k) => (layer === 0 ? prettyFeature(info.features[k]) : `neuron ${k} of layer ${layer}`);
+  const last = layer === info.widths.length - 2;
+  $("#ne-title").textContent = last ? "the output" : `neuron ${row} of layer ${layer + 1}`;
+  const exact = Boolean(lab.frame && lab.frame.weights);
+  const field = (k, label) => {
+    const v = weightOf(layer, row, k);
+    return `<label class="inline">${esc(label)} <input type="number" step="any" data-col="${k === null ? "b" : k}"` +
+      ` value="${v === null ? "" : exact ? v : Number(v.toPrecision(3))}"${exact ? "" : ' placeholder="≈"'}></label>`;
   };
-  const maxW = Math.max(1e-9, ...frame.weights.flatMap((L) => L.W.flat().map(Math.abs)));
-  frame.weights.forEach((L, l) => L.W.forEach((row, i) => row.forEach((w, k) => {
-    const [x1, y1] = centre(l, k), [x2, y2] = centre(l + 1, i);
-    const line = document.createElementNS("http://www.w3.org/2000/svg", "line");
-    Object.entries({ x1, y1, x2, y2 }).forEach(([a, val]) => line.setAttribute(a, val));
-    line.setAttribute("stroke", w >= 0 ? "#0877bd" : "#f59322");
-    line.setAttribute("stroke-width", 0.5 + 4 * Math.abs(w) / maxW);
-    line.setAttribute("opacity", 0.75);
-    line.innerHTML = `<title>w = ${w} (layer ${l + 1}, neuron ${i}, input ${k}); click to set</title>`;
-    line.addEventListener("click", () => editWeight(l, i, k));
-    svg.appendChild(line);
-  })));
-}
-
-async function editWeight(layer, row, col) {
-  const current = lab.frame.weights ? (col === null ? lab.frame.weights[layer].b?.[row] : lab.frame.weights[layer].W[row][col]) : 0;
-  const text = prompt(col === null ? `bias of neuron ${row} (layer ${layer + 1})` : `weight: layer ${layer + 1}, neuron ${row}, input ${col}`, current);
-  if (text === null) return;
-  await setWeight(layer, row, col, Number(text));
+  $("#ne-fields").innerHTML = ($("#bias").checked ? field(null, "bias") : "") +
+    [...Array(nIn).keys()].map((k) => field(k, `from ${inputName(k)}`)).join("");
+  form.dataset.layer = layer; form.dataset.row = row;
+  form.hidden = false;
+  const focus = form.querySelector(`input[data-col="${col === null ? "b" : col}"]`) || form.querySelector("input");
+  if (focus) { focus.focus(); focus.select(); }
 }
 
 async function setWeight(layer, row, col, value) {
@@ -244,20 +227,31 @@ async function setWeight(layer, row, col, value) {
 }
 
 // --- play / pause / step / reset -------------------------------------------------------------------
-const FPS = 20; // frames a second at most
+// While playing, the page pulls: one step request in flight; its frame is drawn as soon as it lands, and
+// only then is the next one asked for. So the server never trains a frame the page has not taken, a slow
+// page simply gets fewer frames (each the latest), a hidden tab stops asking (it draws and asks again
+// once seen), and Pause is answered at once: the button changes on the click; the frame already in
+// flight is drawn when it lands (the server trained it, the URL must say so). Faster than the screen
+// refreshes, the page waits for the next animation frame before asking again.
 const painted = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// One request in flight at a time: ask for a frame (a step without the loss curve), draw it, wait for the
-// browser to paint (a hidden tab never paints, so it stops asking), then ask for the next.
+function drawNext(loop, out) {
+  return new Promise((resolve) => {
+    const draw = () => { if (!loop.drawn) { loop.drawn = true; show(out.frame, out.state); } resolve(); };
+    loop.drawn = false; loop.flush = draw;
+    if (loop.stopped || !document.hidden) draw();
+    else document.addEventListener("visibilitychange", draw, { once: true });
+  });
+}
+
 function play() {
   if (!lab.session || lab.source) return;
-  const loop = { stopped: false, done: null }, session = lab.session;
+  const loop = { stopped: false, done: null, drawn: true, flush: null, last: 0 }, session = lab.session;
   lab.source = loop;
   $("#play").textContent = "Pause";
+  $("#play").setAttribute("aria-pressed", "true");
   loop.done = (async () => {
     while (!loop.stopped && lab.session === session) {
-      const started = performance.now();
       let out;
       try {
         out = await api("POST", `/api/playground/${session}/step`, { epochs: Number($("#epf").value) || 1, curve: false });
@@ -266,22 +260,28 @@ function play() {
         break;
       }
       if (lab.session !== session) break;
-      show(out.frame, out.state); // even after a pause: the server trained it, the URL must say so
+      const since = performance.now() - loop.last;
+      await drawNext(loop, out);
+      loop.last = performance.now();
+      if (since < 15) await painted();
       if (out.stopped && !out.frame.error) { setError(out.stopped); pause(); }
+      if (stopWhen(out.frame)) pause();
       if (loop.stopped) break;
       if (Date.now() - lab.urlTimer > 1000) { lab.urlTimer = Date.now(); saveUrl(); }
-      await painted();
-      await sleep(1000 / FPS - (performance.now() - started));
     }
   })();
 }
 
-// Stop playing; resolves once the frame in flight (if any) has arrived, so the next request finds the
-// session free.
+// Stop playing; resolves once the frame in flight (if any) has arrived and been drawn, so the next
+// request finds the session free.
 function pause() {
   const loop = lab.source;
-  if (loop) { loop.stopped = true; lab.source = null; }
+  if (loop) {
+    loop.stopped = true; lab.source = null;
+    if (!loop.drawn && loop.flush) loop.flush(); // a frame waiting for an animation frame: draw it now
+  }
   $("#play").textContent = "Play";
+  $("#play").setAttribute("aria-pressed", "false");
   if (lab.session) saveUrl();
   return loop ? loop.done : Promise.resolve();
 }
@@ -304,7 +304,58 @@ async function save() {
   } catch (err) { setError(err.message); }
 }
 
-// Submit: fetch the class task's test inputs, predict them with this session, send them to the scoreboard.
+// Save to class: the same run, saved in the class of the token this browser kept when its student joined,
+// with a note; the class feed lists it and opens it in any classmate's playground.
+async function share() {
+  await pause();
+  const out = $("#shared");
+  out.textContent = "";
+  const token = localStorage.getItem("neuronlab-student-token");
+  try {
+    if (!token) throw new Error("join a class first (Scoreboard → Join): your token is kept in this browser");
+    const response = await fetch(`/api/class/playground/${lab.session}/save`, { method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ note: $("#class-note").value || null }) });
+    const data = await response.json();
+    if (!response.ok) throw new Error(data.detail);
+    out.innerHTML = `saved in your class as run ${data.run_id} — <a href="/class/${data.class_id}/feed">class feed</a>`;
+  } catch (err) { setError(`save to class: ${err.message}`); }
+}
+
+// The class-task picker: the tasks of the class this browser's token belongs to (open ones), the one
+// matching the playground's task first.
+async function loadClassTasks() {
+  const token = localStorage.getItem("neuronlab-student-token");
+  if (!token) return;
+  const auth = { Authorization: `Bearer ${token}` };
+  try {
+    const me = await (await fetch("/api/class/me", { headers: auth })).json();
+    if (!me.class_id) return;
+    const room = await api("GET", `/api/class/classes/${me.class_id}`);
+    lab.classTasks = room.tasks.filter((t) => t.status === "open");
+    $("#class-task").innerHTML = lab.classTasks.length ? lab.classTasks.map((t) =>
+      `<option value="${t.id}">${esc(t.name)} (${esc(t.kind)}, ${t.feature_names.length} input${t.feature_names.length === 1 ? "" : "s"})</option>`).join("")
+      : '<option value="">your class has no open task</option>';
+    const same = lab.classTasks.find((t) => t.source && t.source.task === $("#task").value);
+    if (same) $("#class-task").value = same.id;
+  } catch (err) { /* no class: the picker keeps saying so */ }
+}
+
+// Why this session cannot answer that class task (null when it can): the kinds or the inputs differ.
+function mismatch(task) {
+  const info = lab.info, n = task.feature_names.length;
+  const ours = info.kind === "regression" ? "regression" : "classification";
+  const theirs = task.kind === "regression" ? "regression" : "classification";
+  if (ours !== theirs || n !== info.n_inputs) {
+    return `task mismatch: class task "${task.name}" is a ${task.kind} task on ${n} input${n === 1 ? "" : "s"}, ` +
+      `but this playground trains a ${info.kind} model on ${info.n_inputs} (${info.task}); pick its task first`;
+  }
+  return null;
+}
+
+// Submit: fetch the class task's test inputs, predict them with this session, send them to the scoreboard,
+// and say what came of it: the board's value after it (the Ladder publishes a gain only above its step,
+// rounded to the step) and the submissions left.
 async function submit() {
   await pause();
   const out = $("#submitted"), taskId = Number($("#class-task").value);
@@ -312,7 +363,10 @@ async function submit() {
   const token = localStorage.getItem("neuronlab-student-token");
   try {
     if (!token) throw new Error("join a class first (Scoreboard → Join): your token is kept in this browser");
-    if (!taskId) throw new Error("type the id of the class task to submit to");
+    const task = (lab.classTasks || []).find((t) => t.id === taskId);
+    if (!task) throw new Error("choose one of your class's tasks");
+    const why = mismatch(task);
+    if (why) throw new Error(why);
     const inputs = await api("GET", `/api/class/tasks/${taskId}/inputs`);
     const { y } = await api("POST", `/api/playground/${lab.session}/predict`, { X: inputs.rows });
     const names = lab.info.class_names;
@@ -322,8 +376,14 @@ async function submit() {
       body: JSON.stringify({ predictions }) });
     const data = await response.json();
     if (!response.ok || data.status === "rejected") throw new Error(data.detail || data.error);
-    out.innerHTML = `submitted: board value <b>${fmt(data.published)}</b>${data.new_best ? " (new best)" : ""} — ` +
-      `<a href="/class/tasks/${taskId}">board</a>`;
+    const step = data.ladder_step, digits = (String(step).split(".")[1] || "").length;
+    const value = (v) => Number(v).toFixed(digits);
+    const verdict = data.new_best
+      ? `this submission: <b>${value(data.published)}</b> on the public part (a new best; rounded to ${step})`
+      : `this submission did not beat your published <b>${value(data.published)}</b> by more than ${step}: the board keeps it`;
+    const left = [data.remaining_today === null ? null : `${data.remaining_today} left today`,
+      data.remaining_total === null ? null : `${data.remaining_total} in all`].filter(Boolean).join(", ");
+    out.innerHTML = `${verdict}${left ? ` · <span class="quota">${left}</span>` : ""} — <a href="/class/tasks/${taskId}">board</a>`;
   } catch (err) { setError(`submit: ${err.message}`); }
 }
 
@@ -344,6 +404,9 @@ async function onTaskChange() {
   const t = lab.tasks.find((x) => x.name === $("#task").value);
   const oneD = t ? t.n_features === 1 : false;
   if (oneD) FEATURES.forEach((f) => { $(`#f-${CSS.escape(f)}`).checked = f === "x1"; });
+  // Back on a 2-D task from a 1-D one, no feature reads x2: the net would see x1 alone and say nothing.
+  const usesX2 = FEATURES.some((f) => f.includes("x2") && $(`#f-${CSS.escape(f)}`).checked);
+  if (t && t.n_features === 2 && !usesX2) { $("#f-x1").checked = true; $("#f-x2").checked = true; }
   FEATURES.forEach((f) => { $(`#f-${CSS.escape(f)}`).disabled = oneD && f.includes("x2"); });
   $("#noise").disabled = t ? !("noise" in t.params) : true;
   $("#n_samples").disabled = t ? !("n_samples" in t.params) : true;
@@ -363,7 +426,12 @@ async function init() {
   writeControls(v);
   $("#show-test").checked = showTest;
   const t = lab.tasks.find((x) => x.name === v.task);
-  if (t) FEATURES.forEach((f) => { $(`#f-${CSS.escape(f)}`).disabled = t.n_features === 1 && f.includes("x2"); });
+  if (t && t.n_features === 1) FEATURES.forEach((f) => { // a 1-D task has no x2 (an old URL may still name it)
+    const box = $(`#f-${CSS.escape(f)}`);
+    box.disabled = f.includes("x2");
+    if (box.disabled) box.checked = false;
+  });
+  if (t && t.n_features === 1 && !FEATURES.some((f) => $(`#f-${CSS.escape(f)}`).checked)) $("#f-x1").checked = true;
   $("#task").addEventListener("change", onTaskChange);
   document.querySelectorAll("#controls input, #controls select").forEach((el) => {
     if (el.id === "task" || el.id === "epf" || el.id.startsWith("csv")) return;
@@ -374,9 +442,20 @@ async function init() {
   $("#reset").addEventListener("click", () => post("reset"));
   $("#regenerate").addEventListener("click", () => { $("#seed").value = Number($("#seed").value) + 1; start(); });
   $("#save").addEventListener("click", save);
-  if ($("#submit")) $("#submit").addEventListener("click", submit);
+  if ($("#submit")) { $("#submit").addEventListener("click", submit); loadClassTasks(); }
+  if ($("#share")) $("#share").addEventListener("click", share);
   $("#csv-upload").addEventListener("click", uploadCsv);
   $("#show-test").addEventListener("change", () => { drawBoundary(); saveUrl(); });
+  $("#discretize").addEventListener("change", () => { if (lab.frame) show(lab.frame); saveUrl(); });
+  ["#stop", "#stop_at"].forEach((sel) => $(sel).addEventListener("change", () => { $("#stopped-at").textContent = ""; saveUrl(); }));
+  $("#ne-fields").addEventListener("change", (ev) => {
+    const el = ev.target, form = $("#neuron-editor");
+    if (el.value === "" || !Number.isFinite(Number(el.value))) return;
+    const col = el.dataset.col === "b" ? null : Number(el.dataset.col);
+    setWeight(Number(form.dataset.layer), Number(form.dataset.row), col, Number(el.value));
+  });
+  $("#ne-close").addEventListener("click", () => { $("#neuron-editor").hidden = true; });
+  $("#neuron-editor").addEventListener("keydown", (ev) => { if (ev.key === "Escape") $("#neuron-editor").hidden = true; });
   $("#set-weight").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const col = $("#sw-col").value.trim();

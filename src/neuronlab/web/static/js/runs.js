@@ -24,10 +24,12 @@ function cell(v) {
   return esc(typeof v === "object" ? JSON.stringify(v) : v);
 }
 
+// Every loss column of a history (train, and validation or test where kept), named in words.
+const LOSS_NAMES = { train_loss: "train loss", val_loss: "validation loss", test_loss: "test loss" };
 function curves(history, label) {
   if (!history) return [];
   return Object.entries(history).filter(([k]) => k.endsWith("loss")).map(([k, ys]) =>
-    ({ label: label ? `${label} ${k}` : k, x: ys.map((_, i) => i + 1), y: ys }));
+    ({ key: k, label: `${label ? `${label} ` : ""}${LOSS_NAMES[k] || k}`, x: ys.map((_, i) => i + 1), y: ys }));
 }
 
 async function listRuns() {
@@ -72,7 +74,8 @@ export async function initRun(id) {
   }
   const flat = flatten("", run.metrics, {});
   $("#metrics").innerHTML = Object.entries(flat).map(([k, v]) => `<tr><th class="text">${esc(k)}</th><td>${cell(v)}</td></tr>`).join("");
-  const series = curves(run.history).map((s, k) => ({ ...s, colour: colour(k) }));
+  // The playground's colours: train blue, validation/test orange.
+  const series = curves(run.history).map((s, k) => ({ ...s, colour: s.key === "train_loss" ? "#0877bd" : s.key.endsWith("_loss") ? "#f59322" : colour(k + 2) }));
   lineChart($("#history"), series);
   $("#note-form").addEventListener("submit", async () => {
     try {
