@@ -48,7 +48,8 @@ EPOCHS, BATCH, SPLITS, SUBSET_STEP = 200, 32, 5, 5
 
 
 def ours_model() -> Any:
-    mlp = nl.MLPRegressor((16,), "tanh", optimizer="adam", max_epochs=EPOCHS, batch_size=BATCH, random_state=0)
+    mlp = nl.MLPRegressor((16,), "tanh", optimizer="adam", max_epochs=EPOCHS, batch_size=BATCH, random_state=0,
+                          scale_target=False)  # the TransformedTargetRegressor below scales, as on the peer side
     return nl.honest_pipeline(TransformedTargetRegressor(regressor=mlp, transformer=StandardScaler()))
 
 
