@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from neuronlab.cli import app
+from neuronlab.tasks import load_task
 
 runner = CliRunner()
 
@@ -35,6 +36,10 @@ def test_tasks_lists_names_kinds_and_ceilings() -> None:
     assert {"and", "xor", "moons", "gaussians", "sin", "hall_petch", "iris"} <= set(rows)
     assert rows["moons"]["kind"] == "binary" and rows["sin"]["kind"] == "regression"
     assert 0.5 < rows["gaussians"]["ceiling"] < 1.0
+    # every ceiling comes with the range the best possible model scores on the default test split
+    g = rows["gaussians"]
+    assert g["ceiling_low"] < g["ceiling"] < g["ceiling_high"] and g["n_test"] == len(load_task("gaussians").y_test)
+    assert rows["iris"]["ceiling_low"] is None  # no known generator, no range
 
 
 def test_train_json_matches_library_call() -> None:
@@ -125,6 +130,11 @@ def test_demo_prints_table_and_writes_boundaries(tmp_path: Path) -> None:
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     assert len(pngs) == 5, pngs
     assert "xor" in out and "moons" in out and "ceiling" in out
+    from neuronlab.demo import run_demo
+
+    gaussians = next(r for r in run_demo(tmp_path / "again") if r.task == "gaussians")
+    assert gaussians.ceiling_range is not None and gaussians.ceiling_range.contains(gaussians.test_accuracy)
+    assert "best possible" in out and f"{gaussians.ceiling_range.low:.3f}" in out
 
 
 def test_train_with_db_records_a_one_off_run(tmp_path: Path) -> None:

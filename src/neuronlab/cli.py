@@ -59,11 +59,15 @@ def tasks_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON f
     if as_json:
         print_json([info.__dict__ for info in infos])
         return
-    table = Table(title="Tasks (ceiling: Bayes accuracy or noise-ceiling R² at default parameters)")
-    for col in ("name", "kind", "samples", "features", "ceiling", "description"):
+    table = Table(title="Tasks (ceiling: Bayes accuracy or noise-ceiling R² at default parameters, and the "
+                        "range the best possible model scores on the default test split)")
+    for col in ("name", "kind", "samples", "features", "ceiling", "best possible on the test split",
+                "description"):
         table.add_column(col, overflow="fold")
     for info in infos:
-        table.add_row(info.name, info.kind, str(info.n_samples), str(info.n_features), _fmt(info.ceiling),
+        spread = ("" if info.ceiling_low is None or info.ceiling_high is None
+                  else f"{info.ceiling_low:.3f}–{info.ceiling_high:.3f} ({info.n_test} points)")
+        table.add_row(info.name, info.kind, str(info.n_samples), str(info.n_features), _fmt(info.ceiling), spread,
                       escape(info.description))
     console.print(table)
 
@@ -219,11 +223,14 @@ def demo_cmd(
 
     console.print("[bold]From a single neuron to the multilayer perceptron[/]")
     rows = run_demo(out, seed=seed, on_step=lambda r: console.print(f"  done: {r.step} → {r.figure}"))
-    table = Table(title="Test accuracy against the ceiling (Bayes-optimal accuracy)")
-    for col in ("step", "task", "train acc", "test acc", "ceiling", "lesson"):
-        table.add_column(col, justify="right" if "acc" in col or col == "ceiling" else "left")
+    table = Table(title="Test accuracy against the ceiling (Bayes-optimal accuracy) and the range the best "
+                        "possible model scores on this test split")
+    for col in ("step", "task", "train acc", "test acc", "ceiling", "best possible", "lesson"):
+        table.add_column(col, justify="right" if "acc" in col or col in ("ceiling", "best possible") else "left")
     for r in rows:
-        table.add_row(r.step, r.task, _fmt(r.train_accuracy), _fmt(r.test_accuracy), _fmt(r.ceiling), r.lesson)
+        spread = "" if r.ceiling_range is None else f"{r.ceiling_range.low:.3f}–{r.ceiling_range.high:.3f}"
+        table.add_row(r.step, r.task, _fmt(r.train_accuracy), _fmt(r.test_accuracy), _fmt(r.ceiling), spread,
+                      r.lesson)
     console.print(table)
     console.print(f"Decision boundaries written to [bold]{out}/[/]")
 

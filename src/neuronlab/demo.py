@@ -15,6 +15,7 @@ from typing import Any
 from neuronlab.experiments.fit import fit_and_score
 from neuronlab.plots import plot_decision_boundary, save_figure
 from neuronlab.tasks import load_task
+from neuronlab.tasks.spread import CeilingRange
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class DemoStep:
     ceiling: float | None
     figure: Path
     lesson: str
+    ceiling_range: CeilingRange | None = None  # what the best possible model scores on this test split
 
 
 # (what the step shows, task, task params, model, model params, the lesson to read off the table)
@@ -61,7 +63,8 @@ def run_demo(
             out / f"{i:02d}_{model}_{task_name}.png",
         )
         row = DemoStep(step=step, task=task_name, model=model, train_accuracy=result.score("train"),
-                       test_accuracy=result.score("test"), ceiling=task.ceiling, figure=figure, lesson=lesson)
+                       test_accuracy=result.score("test"), ceiling=task.ceiling, figure=figure, lesson=lesson,
+                       ceiling_range=task.ceiling_range())
         rows.append(row)
         if on_step is not None:
             on_step(row)

@@ -34,6 +34,9 @@ class TaskInfo:
     n_features: int
     ceiling: float | None
     description: str
+    ceiling_low: float | None = None  # the range the best possible model scores on the default test split
+    ceiling_high: float | None = None
+    n_test: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,10 @@ def list_tasks() -> list[TaskInfo]:
     for name in task_names():
         entry = _REGISTRY[name]
         task = entry.loader()
-        infos.append(TaskInfo(name, entry.kind, task.n_samples, task.n_features, task.ceiling,
-                              entry.description))
+        spread = task.ceiling_range()
+        infos.append(TaskInfo(name, entry.kind, task.n_samples, task.n_features, task.ceiling, entry.description,
+                              None if spread is None else spread.low, None if spread is None else spread.high,
+                              0 if spread is None else spread.n))
     return infos
 
 
