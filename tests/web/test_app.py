@@ -180,6 +180,8 @@ def test_save_as_run_then_browse_compare_note_export(client: TestClient, db_url:
     assert run["spec"]["epoch"] == 30 and len(run["history"]["train_loss"]) == 30
     test = run["metrics"]["test"]
     assert test["accuracy"] == pytest.approx(np.trace(test["confusion_matrix"]) / test["n"])
+    spread = run["metrics"]["ceiling_range"]  # the ceiling comes with its range on this many test points
+    assert spread["low"] < run["metrics"]["ceiling"] <= spread["high"] and spread["n"] == test["n"]
     assert "fit.png" in run["artifacts"]
     png = client.get(f"/api/runs/{ids[0]}/artifacts/fit.png")
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")

@@ -35,6 +35,9 @@ def run_record(session: Session) -> dict[str, Any]:
                           classification_report(y, pred, labels=np.arange(session.n_classes or 2)))
     if task.ceiling is not None:
         metrics["ceiling"] = float(task.ceiling)
+        spread = task.ceiling_range()  # the range the best possible model scores on this test split
+        if spread is not None:
+            metrics["ceiling_range"] = spread.to_dict()
     config = session.config.model_dump(mode="json")
     spec = {"playground": config, "epoch": snap.epoch, "edits": [asdict(e) for e in snap.edits]}
     params = {k: v for k, v in config.items() if k != "task"}  # what `neuronlab runs compare` lines up
