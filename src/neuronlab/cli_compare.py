@@ -19,11 +19,13 @@ def register(study_app: typer.Typer) -> None:
 
 @friendly
 def compare_cmd(
-    data: Annotated[Path, typer.Argument(help="A CSV file: a header line, numeric feature columns, the target.")],
-    target: Annotated[str, typer.Option(help="The column to predict.")],
-    model: Annotated[list[str], typer.Option(
+    data: Annotated[Path, typer.Argument(help="A CSV file (a header line, numeric feature columns, the target), "
+                                              "or a study spec (.toml: data, target, groups, models, folds, "
+                                              "repeats, rope, seed).")],
+    target: Annotated[str | None, typer.Option(help="The column to predict (CSV).")] = None,
+    model: Annotated[list[str] | None, typer.Option(
         "--model", "-m", help='A model and its features, e.g. "linear(inv_sqrt(d))", "mlp(d)", "gp(d, T)"; '
-                              "give two or more.")],
+                              "give two or more (CSV).")] = None,
     groups: Annotated[str | None, typer.Option(
         help="Column of group ids (e.g. specimen): folds keep each group whole.")] = None,
     repeats: Annotated[int, typer.Option(help="Repeats of the cross-validation, each reshuffled.")] = 10,
@@ -43,9 +45,19 @@ def compare_cmd(
     t-test and the Bayesian correlated t-test with a ROPE; the leakage gap (with --groups), learning
     curves with their crossover, and the noise ceiling from replicate rows.
     """
+    from neuronlab.errors import ConfigError
     from neuronlab.studies.compare import compare
     from neuronlab.studies.compare_report import table_text, to_json, write_html
 
+    if data.suffix.lower() == ".toml":
+        from neuronlab.studies.compare_spec import load_compare_spec
+
+        spec, data = load_compare_spec(data)
+        target, model, groups = spec.target, list(spec.models), spec.groups
+        folds, repeats, rope, seed = spec.folds, spec.repeats, spec.rope, spec.seed
+    if target is None or not model:
+        raise ConfigError("name the column to predict with --target and the models with --model (two or more), "
+                          "or give a study spec (.toml)")
     result = compare(data, target, model, groups=groups, folds=folds, repeats=repeats, rope=rope, seed=seed)
     recorded = None
     if record:

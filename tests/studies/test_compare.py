@@ -209,3 +209,32 @@ def test_hall_petch_through_the_cli(tmp_path: Path) -> None:
     assert pair["naive_ttest"]["p"] < pair["corrected_ttest"]["p"]  # the correction widens the uncertainty
     assert all(np.isfinite(m["mean"]) and m["leak"]["kfold_mean"] is not None for m in data["models"])
     assert (tmp_path / "html" / "report.html").exists()
+
+
+def test_a_study_spec_in_toml_gives_the_cli_s_numbers(csv: Path, tmp_path: Path) -> None:
+    """The same study as a TOML file (data relative to the file's folder) prints what the flags print;
+    a spec with one model, an unknown key or a missing data file is one line and exit status 2."""
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "steel.csv").write_bytes(csv.read_bytes())
+    spec = folder / "steel.toml"
+    spec.write_text('data = "steel.csv"\ntarget = "yield_MPa"\ngroups = "specimen"\n'
+                    'models = ["linear(d)", "linear(inv_sqrt(d))"]\nrepeats = 2\n')
+    by_spec = runner.invoke(app, ["study", "compare", str(spec), "--no-record", "--json"])
+    by_flags = runner.invoke(app, ["study", "compare", str(csv), *GROUPED, *LINEAR, "--repeats", "2",
+                                   "--no-record", "--json"])
+    assert by_spec.exit_code == 0 and by_flags.exit_code == 0, by_spec.output
+    a, b = json.loads(by_spec.output), json.loads(by_flags.output)
+    assert a["protocol"] == b["protocol"] and a["models"] == b["models"]
+    bad = {"one model": 'data = "steel.csv"\ntarget = "yield_MPa"\nmodels = ["linear(d)"]\n',
+           "unknown key": 'data = "steel.csv"\ntarget = "yield_MPa"\nmodels = ["linear(d)", "mlp(d)"]\nfold = 3\n',
+           "no such data": 'data = "nope.csv"\ntarget = "yield_MPa"\nmodels = ["linear(d)", "mlp(d)"]\n',
+           "not TOML": "data = \n"}
+    for why, text in bad.items():
+        spec.write_text(text)
+        proc = subprocess.run([sys.executable, "-m", "neuronlab", "study", "compare", str(spec), "--no-record"],
+                              capture_output=True, text=True)
+        assert proc.returncode == 2, (why, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, (why, proc.stderr)
+    missing = runner.invoke(app, ["study", "compare", str(csv), "--no-record"])
+    assert missing.exit_code == 2 and "--target" in missing.output
