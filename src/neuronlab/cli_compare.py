@@ -33,6 +33,9 @@ def compare_cmd(
     rope: Annotated[float, typer.Option(
         help="Region of practical equivalence: differences within ±ROPE (in R² or accuracy) do not matter.")] = 0.01,
     seed: Annotated[int, typer.Option(help="Seed of the folds and the models.")] = 0,
+    test_fraction: Annotated[float, typer.Option(
+        help="Hold this share of the rows (whole groups) out of the study and score every model once on it at "
+             "the end, with a bootstrap interval (0: none).")] = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
     html: Annotated[Path | None, typer.Option(
         "--html", help="Folder for a static report.html with figures (and result.json).")] = None,
@@ -54,11 +57,12 @@ def compare_cmd(
 
         spec, data = load_compare_spec(data)
         target, model, groups = spec.target, list(spec.models), spec.groups
-        folds, repeats, rope, seed = spec.folds, spec.repeats, spec.rope, spec.seed
+        folds, repeats, rope, seed, test_fraction = spec.folds, spec.repeats, spec.rope, spec.seed, spec.test_fraction
     if target is None or not model:
         raise ConfigError("name the column to predict with --target and the models with --model (two or more), "
                           "or give a study spec (.toml)")
-    result = compare(data, target, model, groups=groups, folds=folds, repeats=repeats, rope=rope, seed=seed)
+    result = compare(data, target, model, groups=groups, folds=folds, repeats=repeats, rope=rope, seed=seed,
+                     test_fraction=test_fraction)
     recorded = None
     if record:
         from neuronlab.store import RunStore

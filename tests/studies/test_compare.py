@@ -17,7 +17,7 @@ from neuronlab.cli import app
 from neuronlab.store import RunStore
 from neuronlab.studies.compare import CompareResult, compare, repeated_splits
 from neuronlab.studies.compare_checks import crossover, noise_ceiling, replicate_sets
-from neuronlab.studies.compare_report import table_text, write_html
+from neuronlab.studies.compare_report import table_text, to_json, write_html
 from neuronlab.studies.compare_store import record_compare
 
 runner = CliRunner()
@@ -238,3 +238,31 @@ def test_a_study_spec_in_toml_gives_the_cli_s_numbers(csv: Path, tmp_path: Path)
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, (why, proc.stderr)
     missing = runner.invoke(app, ["study", "compare", str(csv), "--no-record"])
     assert missing.exit_code == 2 and "--target" in missing.output
+
+
+def test_a_held_out_split_is_scored_once_with_its_interval(csv: Path) -> None:
+    """--test-fraction: whole specimens held out of the study; each pair's difference on them equals the
+    two models' R² difference (scikit-learn's), its bootstrap interval holds it, and bad fractions are refused."""
+    from sklearn.metrics import r2_score
+
+    from neuronlab.studies.compare_models import build_estimator, parse_model
+    from neuronlab.tasks.tabular import load_csv
+
+    models = ["linear(d)", "linear(inv_sqrt(d))"]
+    res = compare(csv, "yield_MPa", models, groups="specimen", repeats=2, test_fraction=0.25)
+    task = load_csv(csv, "yield_MPa", "specimen", seed=0, val_fraction=0.0, test_fraction=0.25)
+    assert set(np.unique(task.groups_test)).isdisjoint(np.unique(task.groups_dev))
+    assert res.n_rows == len(task.y_dev)  # the study never saw the held-out rows
+    (verdict,) = res.holdout
+    r2 = {}
+    for text in models:
+        spec = parse_model(text, task.feature_names)
+        fitted = build_estimator(spec, "regression", task.feature_names, seed=0).fit(task.X_dev, task.y_dev)
+        r2[spec.label] = r2_score(task.y_test, fitted.predict(task.X_test))
+    assert verdict.diff == pytest.approx(r2[verdict.a] - r2[verdict.b], abs=1e-9)
+    assert verdict.low <= verdict.diff <= verdict.high and verdict.unit == "groups"
+    assert verdict.n_units == len(np.unique(task.groups_test)) and "held-out test split" in verdict.sentence()
+    assert json.loads(to_json(res))["holdout"][0]["interval_95"] == [verdict.low, verdict.high]
+    bad = runner.invoke(app, ["study", "compare", str(csv), *GROUPED, *LINEAR, "--test-fraction", "0.9",
+                              "--no-record"])
+    assert bad.exit_code == 2 and "test_fraction" in bad.output

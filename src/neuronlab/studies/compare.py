@@ -36,6 +36,7 @@ from threadpoolctl import threadpool_limits
 from neuronlab import limits
 from neuronlab.errors import ConfigError, DataError, NeuronlabError
 from neuronlab.studies.compare_checks import NoiseCeiling, crossover, noise_ceiling
+from neuronlab.studies.compare_holdout import HoldoutVerdict, holdout_verdicts
 from neuronlab.studies.compare_models import ModelSpec, build_estimator, parse_models
 from neuronlab.studies.expressions import evaluate_features, first_non_finite
 from neuronlab.studies.stats import Posterior, TTest, bayesian_correlated_ttest, corrected_ttest, paired_ttest
@@ -172,6 +173,7 @@ class CompareResult:
     ceiling: NoiseCeiling | None
     splits: list[Split] = field(default_factory=list, repr=False)
     data_sha256: str = ""
+    holdout: list[HoldoutVerdict] = field(default_factory=list)  # per pair, when a test split is held out
 
     def model(self, label: str) -> ModelResult:
         for m in self.models:
@@ -193,7 +195,8 @@ class CompareResult:
                 "pairs": [p.to_dict() for p in self.pairs],
                 "learning_curve": [{"fraction": c.fraction, "n_train": c.n_train, "scores": c.scores}
                                    for c in self.curve],
-                "noise_ceiling": None if self.ceiling is None else self.ceiling.to_dict()}
+                "noise_ceiling": None if self.ceiling is None else self.ceiling.to_dict(),
+                "holdout": [h.to_dict() for h in self.holdout]}
 
 
 # -- folds ------------------------------------------------------------------------------------------
@@ -411,16 +414,27 @@ def _learning_curve(estimators: Sequence[Any], splits: Sequence[Split], full: np
 
 def compare(data: str | Path, target: str, models: Sequence[str], *, groups: str | None = None,
             kind: str | None = None, folds: int = 5, repeats: int = 10, rope: float = 0.01,
-            seed: int = 0) -> CompareResult:
+            seed: int = 0, test_fraction: float = 0.0) -> CompareResult:
     """Compare ``models`` (e.g. ``["linear(inv_sqrt(d))", "mlp(d)"]``) at predicting column ``target`` of
     the CSV file ``data``, grouped by column ``groups`` when given; see the module docstring for the
-    protocol.  Every problem with the file, the formulas or the numbers is a one-line NeuronlabError."""
+    protocol.  ``test_fraction`` > 0 holds that share of the rows (whole groups) out of the study: the
+    models are compared on the rest and, at the end, scored once on it, each pair with its bootstrap
+    interval (``CompareResult.holdout``).  Every problem with the file, the formulas or the numbers is a
+    one-line NeuronlabError."""
     from neuronlab.tasks.tabular import load_csv
 
+    if not (isinstance(test_fraction, int | float) and 0.0 <= test_fraction <= 0.5):
+        raise ConfigError(f"test_fraction must be between 0 (no held-out split) and 0.5, got {test_fraction!r}")
     protocol = Protocol(folds=folds, repeats=repeats, rope=rope, seed=seed)
     path = Path(data)
-    task = load_csv(path, target, groups, kind=kind, seed=seed, val_fraction=0.0, test_fraction=0.0)
+    task = load_csv(path, target, groups, kind=kind, seed=seed, val_fraction=0.0, test_fraction=test_fraction)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return compare_arrays(task.X_dev, task.y_dev, columns=task.feature_names, kind=task.kind, models=models,
-                          groups=task.groups_dev, protocol=protocol, name=path.name, target=target,
-                          groups_name=groups, data_sha256=digest)
+    result = compare_arrays(task.X_dev, task.y_dev, columns=task.feature_names, kind=task.kind, models=models,
+                            groups=task.groups_dev, protocol=protocol, name=path.name, target=target,
+                            groups_name=groups, data_sha256=digest)
+    if test_fraction > 0:
+        pairs = [(p.a, p.b, float(np.mean(p.diffs))) for p in result.pairs]
+        result.holdout = holdout_verdicts(task.X_dev, task.y_dev, task.X_test, task.y_test, task.groups_test,
+                                          models=models, pairs=pairs, columns=task.feature_names, kind=task.kind,
+                                          seed=seed)
+    return result

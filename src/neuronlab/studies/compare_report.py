@@ -44,6 +44,7 @@ def table_text(result: CompareResult, *, ceiling: str | None = None) -> str:
                      f"(the plain paired t-test would say p = {pair.naive.p:.3f})")
         if pair.curve_sentence:
             lines.append(f"  {pair.curve_sentence}")
+    lines.extend(h.sentence() for h in result.holdout)
     leaky = [m for m in result.models if m.leak is not None and m.leak.leaks]
     if result.groups:
         lines.append("leakage: " + ("; ".join(f"KFold flatters {m.label} by {m.leak.gap:+.3f} (> fold spread "

@@ -8,6 +8,7 @@
     repeats = 10
     rope = 0.01
     seed = 0
+    test_fraction = 0.2                # optional: held out, scored once at the end
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class CompareSpec(BaseModel):
     repeats: int = Field(default=10, ge=1, le=100)
     rope: float = Field(default=0.01, ge=0)
     seed: int = Field(default=0, ge=0, lt=2**32)
+    test_fraction: float = Field(default=0.0, ge=0, le=0.5)  # a held-out split scored once at the end
 
 
 def load_compare_spec(path: str | Path) -> tuple[CompareSpec, Path]:
