@@ -187,3 +187,11 @@ def test_unreadable_sources_are_data_errors(tmp_path: Path, name: str, content: 
         (tmp_path / name).write_text(content, encoding="utf-8")
     with pytest.raises(DataError, match=phrase):
         read_notebook(tmp_path / name)
+
+
+def test_sources_are_read_by_jupytext_so_escaped_magics_come_back() -> None:
+    """jupytext writes an IPython magic as a comment (``# %time ...``) in a percent script and reads it back
+    as the magic; our former reader kept the comment, so a notebook saved through jupytext lost its magics."""
+    nb = parse_percent("# %%\n# %time x = 1\ny = 2\n")
+    assert nb.cells[0].source == "%time x = 1\ny = 2"
+    assert nb.cells[0].metadata == {}  # jupytext's layout hints are not carried into student copies

@@ -1,8 +1,8 @@
-"""Instructor sources: jupytext's percent format read by a reader of our own, and the exercise markers.
+"""Instructor sources: jupytext's percent format, read by jupytext, and the exercise markers.
 
 Why percent files (``notebooks/*.py``): they diff and review like code, hold no outputs, and open in any
-editor; with jupytext installed (it is not a dependency) Jupyter opens them as notebooks.  Plain
-``.ipynb`` sources work as well.  The subset we read:
+editor; jupytext (a dependency) reads them, and Jupyter with jupytext opens them as notebooks.  Plain
+``.ipynb`` sources work as well.  What we use of the format:
 
     # %% [markdown]                    a markdown cell; its lines lose their leading "# "
     # %% tags=["instructor"]           a code cell, with JSON-valued cell metadata after the marker
@@ -34,6 +34,7 @@ EXERCISE = re.compile(r"^#\s*exercise:\s*(?P<name>[A-Za-z_]\w*)\s*$")
 BEGIN = re.compile(r"^(?P<indent>\s*)###\s*BEGIN (?P<kind>SOLUTION|HIDDEN TESTS)\b[:\s]*(?P<hint>.*?)\s*$")
 END = re.compile(r"^\s*###\s*END (?P<kind>SOLUTION|HIDDEN TESTS)\b")
 INSTRUCTOR_TAG = "instructor"
+JUPYTEXT_LAYOUT = frozenset({"lines_to_next_cell", "lines_to_end_of_cell_marker", "cell_marker"})
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -73,33 +74,31 @@ def is_percent_source(text: str) -> bool:
 
 
 def parse_percent(text: str, *, source: str = "<string>") -> NotebookNode:
-    """Cells of a percent-format script: ``# %%`` starts a code cell, ``# %% [markdown]`` a markdown one."""
-    lines = _skip_header(text.splitlines())
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}})
-    kind, body = "code", []
-    metadata: dict[str, Any] = {}
-    for number, line in enumerate(lines, start=1):
+    """Cells of a percent-format script, read by jupytext: ``# %%`` starts a code cell, ``# %% [markdown]``
+    a markdown one.  Each cell marker is checked first, so a typo is one line naming the file and line
+    (jupytext would read ``tags=[instructor]`` as a cell title); blank cells and jupytext's layout hints
+    (``lines_to_next_cell``) are dropped, so a student copy carries only our metadata."""
+    import jupytext
+
+    for number, line in enumerate(text.splitlines(), start=1):
         match = CELL.match(line)
-        if match is None:
-            body.append(line)
-            continue
-        _add_cell(nb, kind, metadata, body)
-        kind, metadata = _header(match["rest"], f"{source}:{number}")
-        body = []
-    _add_cell(nb, kind, metadata, body)
+        if match is not None:
+            _header(match["rest"], f"{source}:{number}")
+    parsed = jupytext.reads(text, fmt="py:percent")
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}})
+    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
+            "raw": nbformat.v4.new_raw_cell}
+    for cell in parsed.cells:
+        body = cell.source.strip("\n")
+        if body.strip():
+            metadata = {k: v for k, v in cell.metadata.items()
+                        if k not in JUPYTEXT_LAYOUT and not (k == "title" and v is None)}
+            nb.cells.append(make[cell.cell_type](source=body, metadata=metadata))
     return nb
 
 
-def _skip_header(lines: list[str]) -> list[str]:
-    """Drop jupytext's YAML header (``# ---`` … ``# ---``) if the file starts with one."""
-    if lines and lines[0].strip() == "# ---":
-        for i, line in enumerate(lines[1:], start=1):
-            if line.strip() == "# ---":
-                return lines[i + 1:]
-    return lines
-
-
 def _header(rest: str, where: str) -> tuple[str, dict[str, Any]]:
+    """A cell marker's type and JSON metadata, or a ConfigError naming the line."""
     kind = "code"
     match = KIND.match(rest)
     if match:
@@ -118,17 +117,6 @@ def _header(rest: str, where: str) -> tuple[str, dict[str, Any]]:
                               'tags=["instructor"]') from None
         metadata[key["key"]] = value
     return kind, metadata
-
-
-def _add_cell(nb: NotebookNode, kind: str, metadata: dict[str, Any], body: list[str]) -> None:
-    if kind == "markdown":
-        body = [re.sub(r"^# ?", "", line) if line.startswith("#") else line for line in body]
-    text = "\n".join(body).strip("\n")
-    if not text.strip():
-        return
-    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
-            "raw": nbformat.v4.new_raw_cell}[kind]
-    nb.cells.append(make(source=text, metadata=metadata))
 
 
 # -- markers ---------------------------------------------------------------------------------------------------
