@@ -1,7 +1,7 @@
 """K small MLPs trained side by side, each one whole inside one compiled loop (Numba).
 
 Why: a 2→40→1 network on 200 points is ~1.4×10⁵ FLOP an epoch.  Done as a dozen tensor ops over a
-stack of K models (``ensemble_torch``), every op streams (K, N, H) activations through memory
+stack of K models (the torch backend this kernel replaced), every op streams (K, N, H) activations through memory
 and pays a dispatch; the work itself is a few microseconds.  Here one call trains every model of a
 group for a whole block of epochs: each model's weights, Adam moments and activations stay in the
 core's cache for all its epochs, the data is laid out samples-innermost (``X: (F, N)``) so every inner
