@@ -132,6 +132,17 @@ class NeuronBase(Net):
         return self._single()[1]
 
 
+def _init_params(est: Any, activation: str, bias: bool, backend: str, eta: float, alpha: float,
+                 batch_size: int | None, max_epochs: int, early_stopping: bool, validation_fraction: float,
+                 n_iter_no_change: int, tol: float, n_neurons: int, random_state: Any) -> None:
+    """Store the parameters as given (scikit-learn: __init__ does nothing else; the two neurons'
+    signatures differ only in their activation's default)."""
+    est.activation, est.bias, est.backend, est.eta, est.alpha = activation, bias, backend, eta, alpha
+    est.batch_size, est.max_epochs, est.early_stopping = batch_size, max_epochs, early_stopping
+    est.validation_fraction, est.n_iter_no_change, est.tol = validation_fraction, n_iter_no_change, tol
+    est.n_neurons, est.random_state = n_neurons, random_state
+
+
 class NeuronClassifier(ClassifierMixin, ClassifierTargets, NeuronBase):
     """The practical's single neuron as a binary classifier (or K neurons side by side, sigmoid out).
 
@@ -149,19 +160,8 @@ class NeuronClassifier(ClassifierMixin, ClassifierTargets, NeuronBase):
                  max_epochs: int = _D("max_epochs"), early_stopping: bool = _D("early_stopping"),
                  validation_fraction: float = _D("validation_fraction"), n_iter_no_change: int = _D("n_iter_no_change"),
                  tol: float = _D("tol"), n_neurons: int = 1, random_state: Any = None) -> None:
-        self.activation = activation
-        self.bias = bias
-        self.backend = backend
-        self.eta = eta
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.n_neurons = n_neurons
-        self.random_state = random_state
+        _init_params(self, activation, bias, backend, eta, alpha, batch_size, max_epochs, early_stopping,
+                     validation_fraction, n_iter_no_change, tol, n_neurons, random_state)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -210,19 +210,8 @@ class NeuronRegressor(RegressorMixin, NeuronBase):
                  max_epochs: int = _D("max_epochs"), early_stopping: bool = _D("early_stopping"),
                  validation_fraction: float = _D("validation_fraction"), n_iter_no_change: int = _D("n_iter_no_change"),
                  tol: float = _D("tol"), n_neurons: int = 1, random_state: Any = None) -> None:
-        self.activation = activation
-        self.bias = bias
-        self.backend = backend
-        self.eta = eta
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.n_neurons = n_neurons
-        self.random_state = random_state
+        _init_params(self, activation, bias, backend, eta, alpha, batch_size, max_epochs, early_stopping,
+                     validation_fraction, n_iter_no_change, tol, n_neurons, random_state)
 
     def _check_params(self) -> None:
         super()._check_params()
