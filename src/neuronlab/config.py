@@ -168,6 +168,12 @@ def check(name: str, value: Any) -> Any:
     return KNOBS[name].check(value)
 
 
+def check_values(**values: Any) -> None:
+    """Check knobs given by name (an engine's keyword arguments) against their declarations."""
+    for name, value in values.items():
+        KNOBS[name].check(value)
+
+
 def check_all(obj: Any, names: tuple[str, ...] = TRAINING) -> None:
     """Check the knobs ``names`` as attributes of ``obj`` (an estimator's parameters)."""
     for name in names:

@@ -20,7 +20,6 @@ from torch import Tensor, nn
 from neuronlab import config
 from neuronlab.errors import ConfigError, valid_names
 from neuronlab.train.history import EarlyStopping, History, diverged, epoch_orders
-from neuronlab.train.numpy_loop import check_training
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 MetricFn = Callable[[Tensor, Tensor], Tensor | float]
@@ -111,8 +110,8 @@ def fit_module(
     threads while training (restored after; None leaves them alone): on our tiny problems one thread
     is fastest, and on a shared machine a second one can make training ten times slower.
     """
-    check_training(eta=eta, alpha=alpha, max_epochs=max_epochs, batch_size=batch_size,
-                   n_iter_no_change=n_iter_no_change, tol=tol, momentum=momentum)
+    config.check_values(eta=eta, alpha=alpha, max_epochs=max_epochs, batch_size=batch_size,
+                        n_iter_no_change=n_iter_no_change, tol=tol, momentum=momentum)
     opt = optimizer if isinstance(optimizer, torch.optim.Optimizer) else make_optimizer(
         optimizer, module.parameters(), eta=eta, momentum=momentum)
     weights = [p for p in module.parameters() if p.ndim > 1]  # matrices, not bias vectors

@@ -50,8 +50,8 @@ def fit_numpy(
     what lets a torch model trained by ``fit_module(..., reduction="sum")`` follow it step by step.
     ``metric_fn(y, t)`` gets the model's outputs.
     """
-    check_training(eta=eta, alpha=alpha, max_epochs=max_epochs, batch_size=batch_size,
-                   n_iter_no_change=n_iter_no_change, tol=tol)
+    config.check_values(eta=eta, alpha=alpha, max_epochs=max_epochs, batch_size=batch_size,
+                        n_iter_no_change=n_iter_no_change, tol=tol)
     n = len(X)
     validate = X_val is not None and t_val is not None
     history = history if history is not None else History()
@@ -95,9 +95,3 @@ def fit_numpy(
         model.set_params_vector(best_theta)
         history.best_epoch = stopper.best_epoch
     return history
-
-
-def check_training(**values: Any) -> None:
-    """Check training knobs by name against their one declaration (``neuronlab.config``)."""
-    for name, value in values.items():
-        config.check(name, value)
