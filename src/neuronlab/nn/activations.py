@@ -25,7 +25,7 @@ LEAKY_SLOPE = 0.01  # PyTorch's and scikit-learn's default negative slope
 
 def _sigmoid(a: Array) -> Array:
     # Split by sign so exp never overflows: for a < 0 use e^a / (1 + e^a).
-    out = np.empty_like(a, dtype=np.result_type(a, np.float64))
+    out = np.empty_like(a, dtype=np.result_type(a, 0.0))  # float32 stays float32; integers become float64
     pos = a >= 0
     out[pos] = 1.0 / (1.0 + np.exp(-a[pos]))
     ea = np.exp(a[~pos])

@@ -2,11 +2,13 @@
 token that stops it while it runs.
 
 Why estimate before running: one request (1,000 epochs of batch size 1 on 2,000 samples, six layers of
-64) is ~1.8 M optimiser steps, many minutes of a core.  Refusing it before it starts costs nothing;
+64) is ~1 M optimiser steps, minutes of a core.  Refusing it before it starts costs nothing;
 stopping it halfway wastes what was done.  The estimate is in seconds of one core of the lab's 2-core
-reference machine *while a class uses it* (measured with ``benchmarks/bench_lab.py`` running beside):
-an optimiser step costs a fixed overhead (torch's dispatch), a little per layer and a little per
-row × parameter; drawing a frame costs a forward pass over both splits and the drawing grids.
+reference machine *while it is busy* (measured with other work running beside, rounded up): an optimiser
+step of the NumPy engine (``train.numpy_mlp``, float32) costs a fixed overhead (Python and NumPy calls), a
+little per layer and a little per row × parameter; drawing a frame costs a forward pass over both splits
+and the drawing grids.  Measured (2 cores, busy): 30 µs a step + 12 µs a layer; 0.33–0.6 ns a row ×
+parameter training, 0.15–0.37 ns drawing; a frame of the default 4,4 network 0.57 ms.
 
 The estimate can be wrong (a busier machine, a slower one), so the wall-time cap is enforced while the
 work runs: training checks a :class:`Work` token after every epoch, and the per-frame cap bounds one
@@ -28,12 +30,12 @@ from typing import Any
 from neuronlab.errors import ConfigError, NeuronlabError
 
 # The cost model (seconds of one loaded core of the reference machine; see the module docstring).
-STEP_SECONDS = 350e-6  # an optimiser step's fixed cost: zero_grad, forward, backward, step on a tiny net
-LAYER_SECONDS = 60e-6  # each further layer's dispatch, per step
-ROW_PARAM_SECONDS = 0.4e-9  # per training row × parameter: forward, backward and the update, in float32
-EPOCH_SECONDS = 100e-6  # per epoch: the shuffle, the loss fetch, the history
-FRAME_SECONDS = 1.5e-3  # per frame: the metrics and encodings, whatever the size
-EVAL_ROW_PARAM_SECONDS = 0.6e-9  # per evaluated row × parameter of a frame (NumPy, float64)
+STEP_SECONDS = 40e-6  # an optimiser step's fixed cost: forward, backward and the update's NumPy calls
+LAYER_SECONDS = 15e-6  # each layer's calls, per step
+ROW_PARAM_SECONDS = 0.7e-9  # per training row × parameter: forward, backward and the update, in float32
+EPOCH_SECONDS = 60e-6  # per epoch: the shuffle, the history, the stop check
+FRAME_SECONDS = 0.8e-3  # per frame: the metrics and encodings, whatever the size
+EVAL_ROW_PARAM_SECONDS = 0.4e-9  # per evaluated row × parameter of a frame (NumPy, float32)
 
 
 class OverBudget(ConfigError):
@@ -86,7 +88,7 @@ class Budget:
     frame_seconds: float = 1.0  # estimated compute of one streamed frame, and of one epoch (what a stop waits for)
     wall_seconds: float = 20.0  # wall time one request or frame may run, enforced while it runs
     sessions_per_client: int = 8  # sessions one address may have training at once (a class behind NAT shares one)
-    threads: int = 2  # training threads of the whole server: torch holds the GIL, more add no frames
+    threads: int = 2  # training threads of the whole server: NumPy on tiny arrays holds the GIL, more add nothing
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -58,8 +58,12 @@ class Extent:
 def quantise(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """``values`` mapped from [lo, hi] to bytes 0–255 (NaN, from a diverged net, to the middle grey)."""
     span = hi - lo if hi > lo else 1.0
-    v = np.nan_to_num(np.asarray(values, dtype=float), nan=lo + span / 2, posinf=hi, neginf=lo)
-    return np.clip(np.rint((v - lo) / span * 255.0), 0, 255).astype(np.uint8)
+    v = np.asarray(values)
+    if v.dtype.kind != "f" or not np.isfinite(v).all():  # the rare case pays for the clean-up
+        v = np.nan_to_num(v.astype(float), nan=lo + span / 2, posinf=hi, neginf=lo)
+    q = (v - lo) * (255.0 / span)  # in the values' float type (float32 for the drawing grids)
+    np.clip(q, 0.0, 255.0, out=q)
+    return np.rint(q, out=q).astype(np.uint8)
 
 
 def encode(values: np.ndarray, lo: float, hi: float) -> str:
@@ -79,17 +83,19 @@ def decode(text: str) -> np.ndarray:
 
 def forward(layers: list[tuple[np.ndarray, np.ndarray | None]], activation: str,
             X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """The MLP's forward pass in NumPy: (hidden outputs per layer, logits), same math as ``nn.mlp.MLP``."""
+    """The MLP's forward pass in NumPy: (hidden outputs per layer, logits), same math as ``nn.mlp.MLP``.
+
+    Computed in X's float type (the layers are cast to it): float32 for the drawing grids."""
     sigma = get_activation(activation)
     hidden: list[np.ndarray] = []
     h = X
     for i, (W, b) in enumerate(layers):
-        a = h @ W.T  # (N, n_out)
+        a = h @ W.T.astype(X.dtype, copy=False)  # (N, n_out)
         if b is not None:
-            a = a + b
+            a += b.astype(X.dtype, copy=False)
         if i == len(layers) - 1:
             return hidden, a
-        h = sigma(a)
+        h = sigma.f(a)  # the table's function itself keeps the float type (its __call__ makes float64)
         hidden.append(h)
     raise AssertionError("an MLP has at least one layer")
 
@@ -97,7 +103,7 @@ def forward(layers: list[tuple[np.ndarray, np.ndarray | None]], activation: str,
 def head(kind: str, logits: np.ndarray) -> np.ndarray:
     """Probabilities of class 1 (binary, (N,)), class probabilities (multiclass, (N, C)), or values."""
     if kind == "binary":
-        return get_activation("sigmoid")(logits[:, 0])
+        return get_activation("sigmoid").f(logits[:, 0])  # in the logits' float type
     if kind == "multiclass":
         z = np.exp(logits - logits.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)

@@ -1,8 +1,9 @@
 """One student's running playground: a task, a feature map and an MLP trained a few epochs at a time.
 
-Training is the library's own engine (``nn.mlp.MLP`` trained by ``train.loop.fit_module``); the
-session only keeps what the page needs between requests: the optimiser (Adam's moments survive
-between frames), the seeded batch generator, the per-epoch loss, and the weights set by hand.
+Training is the library's NumPy engine (``train.numpy_mlp.NumpyMLP`` trained by ``train.numpy_loop.fit_numpy``:
+a tiny network's epoch costs a tenth of torch's there, see that module); the session only keeps what the page
+needs between requests: the optimiser's state (Adam's moments survive between frames), the seeded shuffle
+generator, the per-epoch loss, and the weights set by hand.
 
 Readers never wait for training: every change publishes a :class:`Snapshot` (the weights as NumPy
 copies, the epoch, the edits), at its end and every ``PUBLISH_EVERY`` seconds while it trains, and
@@ -16,24 +17,23 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
-import torch
 from sklearn.preprocessing import StandardScaler
-from torch import Tensor, nn
-from torch.nn import functional as F
 
+from neuronlab import config as knobs
 from neuronlab.errors import ConfigError, DivergedError
-from neuronlab.nn.mlp import MLP, head_loss
+from neuronlab.nn.init import uniform_init
 from neuronlab.playground import frames, view
 from neuronlab.playground.budget import Budget, Shape, Stopped
 from neuronlab.playground.config import FEATURES, PlaygroundConfig, check_features, load_data
 from neuronlab.tasks import Task
-from neuronlab.train.loop import History, fit_module, make_optimizer
+from neuronlab.train.history import History, shuffle_rng
+from neuronlab.train.numpy_loop import fit_numpy
+from neuronlab.train.numpy_mlp import NumpyMLP
 
 MAX_EPOCHS = 20_000  # a session trains at most this long
 REPLAY_POINTS = 100  # loss-curve points a replay logs (as the page would have drawn them)
@@ -67,14 +67,6 @@ class Snapshot:
     generation: int  # bumped by reset: a frame of an older generation adds nothing to the loss curve
 
 
-@contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """Seed torch's global RNG inside the block only: the same seed gives the same initial weights."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield
-
-
 class Session:
     """A playground session; every public method is safe to call from several threads."""
 
@@ -105,46 +97,54 @@ class Session:
         self._grid_Z = self.features(self._grid_X)
         self._neuron_Z = self.features(self.extent.points(frames.NEURON_GRID if two_d else frames.NEURON_CURVE,
                                                           task.n_features))
+        # a frame's two forward passes (both splits; the drawing grids), all in float32 as the network trains:
+        # NumPy vectorises float32's tanh and exp (~10× float64's), and predictions, live metrics and "save as
+        # run" go through the same arithmetic, so they agree exactly
+        self._split_Z = np.vstack([self.Z_train, self.Z_test])
+        self._draw_Z = np.vstack([self._grid_Z, self._neuron_Z])
         self.n_out = 1 if task.kind != "multiclass" else int(task.n_classes or 2)
         self.widths = (len(config.features), *config.hidden, self.n_out)
-        self.base_loss = self._base_loss()
+        self.loss_name = self._loss_name()
         self.reset()
 
     # -- data ------------------------------------------------------------------------------------------
 
     def features(self, X: np.ndarray) -> np.ndarray:
-        """Raw inputs → standardised → the chosen feature columns (N, n_features)."""
+        """Raw inputs → standardised → the chosen feature columns (N, n_features), in the network's float32."""
         S = self.scaler.transform(np.asarray(X, dtype=float))
-        return np.column_stack([FEATURES[f](S) for f in self.config.features])
+        return np.column_stack([FEATURES[f](S) for f in self.config.features]).astype(np.float32)
 
-    def _targets(self, y: np.ndarray) -> Tensor:
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        """Class indices (N,) for multiclass; otherwise (N, 1) floats (regression standardised)."""
         if self.kind == "multiclass":
-            return torch.as_tensor(y, dtype=torch.long)
+            return np.asarray(y, dtype=np.intp)
         t = (y - self.y_mean) / self.y_std if self.kind == "regression" else y
-        return torch.as_tensor(np.asarray(t, dtype=np.float32)[:, None])
+        return np.asarray(t, dtype=np.float32)[:, None]
 
-    def _base_loss(self) -> Callable[[Tensor, Tensor], Tensor]:
-        """The data loss of (logits, targets): the head's own, or MSE on the head's output."""
-        loss = self.config.loss
-        if loss in ("auto", "cross_entropy") or self.kind == "regression":
-            return head_loss(self.kind, None if loss in ("auto", "cross_entropy") else loss)
-        if self.kind == "binary":  # squared error of the probability, the seed's e = t - y on sigmoid outputs
-            return lambda logits, t: F.mse_loss(torch.sigmoid(logits), t)
-        n_out = self.n_out
-        return lambda logits, t: F.mse_loss(torch.softmax(logits, dim=-1), F.one_hot(t, n_out).to(logits.dtype))
+    def _loss_name(self) -> str:
+        """The data loss of the logits (``train.numpy_mlp.LOSSES``): the head's own, or squared error of the
+        head's output (the seed's e = t − y on sigmoid or softmax outputs)."""
+        loss, kind = self.config.loss, self.kind
+        if kind == "regression":
+            return "mse" if loss == "auto" else loss
+        if loss in ("auto", "cross_entropy"):
+            return "binary_cross_entropy" if kind == "binary" else "cross_entropy"
+        return "mse_sigmoid" if kind == "binary" else "mse_softmax"
 
     # -- training --------------------------------------------------------------------------------------
 
     def reset(self) -> None:
         """Back to epoch 0 with the seed's initial weights (same seed ⇒ same weights), edits dropped."""
-        with self._mutating, _seeded(self.config.seed):
-            self.model = MLP(self.widths, activation=self.config.activation, bias=self.config.bias)
-            self.optimizer = make_optimizer(self.config.optimizer, self.model.parameters(), eta=self.config.eta)
-            self.generator = torch.Generator().manual_seed(self.config.seed)
+        cfg = self.config
+        with self._mutating:
+            weights, biases = uniform_init(self.widths, cfg.bias, cfg.seed, dtype="float64")
+            self.model = NumpyMLP(weights, biases, cfg.activation, self.loss_name, optimizer=cfg.optimizer,
+                                  momentum=knobs.default("momentum", "playground"),
+                                  penalty="l1" if cfg.regularization == "l1" else "l2", dtype="float32")
+            self.rng = shuffle_rng(cfg.seed)
             self.history = History()
             self.edits: list[WeightEdit] = []
             self.error: str | None = None
-            self.model.eval()
             with self.lock:
                 self._generation += 1
                 self.curve: list[tuple[int, float, float]] = []  # (epoch, train loss, test loss) per frame
@@ -183,14 +183,6 @@ class Session:
     def release(self) -> None:
         self._claim.release()
 
-    def _train_loss(self) -> Callable[[Tensor, Tensor], Tensor]:
-        """The objective: data loss plus the L1 penalty α Σ|W| / n (L2 is fit_module's own ½ α Σ W² / n)."""
-        if self.config.regularization != "l1" or not self.config.alpha:
-            return self.base_loss
-        weights = [p for p in self.model.parameters() if p.ndim > 1]
-        alpha, base = self.config.alpha, self.base_loss
-        return lambda out, t: base(out, t) + alpha / out.shape[0] * sum(W.abs().sum() for W in weights)
-
     def train(self, epochs: int, *, stop: Stop | None = None) -> int:
         """Train up to ``epochs`` more epochs and return how many ran: fewer when MAX_EPOCHS is reached, a
         NaN loss stops the session, or ``stop()`` gives a reason (asked after every epoch, so a cancelled
@@ -210,12 +202,11 @@ class Session:
                     published = time.monotonic()
                 return stop is not None and stop() is not None
 
-            try:
-                fit_module(self.model, torch.as_tensor(self.Z_train, dtype=torch.float32), self.t_train,
-                           loss_fn=self._train_loss(), eta=cfg.eta,
-                           alpha=cfg.alpha if cfg.regularization == "l2" else 0.0, optimizer=self.optimizer,
-                           batch_size=cfg.batch_size or None, max_epochs=epochs, generator=self.generator,
-                           history=self.history, on_epoch_end=after_epoch, threads=None)
+            try:  # the objective: data loss + α Σ|W| / n_b (l1) or ½ α Σ W² / n_b (l2)
+                fit_numpy(self.model, self.Z_train, self.t_train, eta=cfg.eta,
+                          alpha=0.0 if cfg.regularization == "none" else cfg.alpha,
+                          batch_size=cfg.batch_size or None, max_epochs=epochs, rng=self.rng,
+                          history=self.history, on_epoch_end=after_epoch, reduction="mean")
             except DivergedError as exc:
                 self.error = str(exc)
             finally:
@@ -227,20 +218,20 @@ class Session:
         if not math.isfinite(value) or abs(value) > 1e3:
             raise ConfigError(f"a weight must be a finite number within ±1000, got {value!r}")
         with self._mutating:
-            if not 0 <= layer < len(self.model.layers):
-                raise ConfigError(f"layer must be 0..{len(self.model.layers) - 1}, got {layer}")
-            linear = self._linears()[layer]
-            n_out, n_in = linear.weight.shape
+            n_layers = len(self.model.weights)
+            if not 0 <= layer < n_layers:
+                raise ConfigError(f"layer must be 0..{n_layers - 1}, got {layer}")
+            W, b = self.model.weights[layer], self.model.biases[layer]
+            n_out, n_in = W.shape
             if not 0 <= row < n_out or (col is not None and not 0 <= col < n_in):
                 raise ConfigError(f"layer {layer} has {n_out} neurons with {n_in} inputs each; "
                                   f"got neuron {row}, input {col}")
-            if col is None and linear.bias is None:
+            if col is None and b is None:
                 raise ConfigError("this network has no biases (bias is off); switch bias on to set one")
-            with torch.no_grad():
-                if col is None:
-                    cast(Tensor, linear.bias)[row] = value
-                else:
-                    linear.weight[row, col] = value
+            if col is None:
+                b[row] = value  # type: ignore[index]
+            else:
+                W[row, col] = value
             edit = WeightEdit(self._live_epoch(), layer, row, col, float(value))
             self.edits.append(edit)
             self._publish()
@@ -295,12 +286,7 @@ class Session:
 
     def _layers(self) -> Layers:
         """The live weights as NumPy copies (the changing thread's view; readers use the snapshot)."""
-        return [(lin.weight.detach().numpy().astype(float),
-                 None if lin.bias is None else lin.bias.detach().numpy().astype(float))
-                for lin in self._linears()]
-
-    def _linears(self) -> list[nn.Linear]:
-        return [cast(nn.Linear, m) for m in self.model.layers]
+        return self.model.layers
 
     def _outputs(self, logits: np.ndarray) -> np.ndarray:
         """Head output in the task's units (regression values un-standardised)."""
@@ -318,14 +304,12 @@ class Session:
         out = frames.head(self.kind, logits)
         return np.column_stack([1 - out, out]) if self.kind == "binary" else out
 
-    def _loss(self, Z: np.ndarray, t: Tensor, logits: np.ndarray | None = None) -> float:
+    def _loss(self, Z: np.ndarray, t: np.ndarray, logits: np.ndarray | None = None) -> float:
         """The data loss (no penalty) on one split; ``logits`` when the frame already computed them."""
         if len(Z) == 0:
             return math.nan
-        with torch.no_grad():
-            out = self.model(torch.as_tensor(Z, dtype=torch.float32)) if logits is None else \
-                torch.as_tensor(logits, dtype=torch.float32)
-            return float(self.base_loss(out, t))
+        with np.errstate(all="ignore"):  # a diverged net's loss is NaN or inf, drawn as a gap
+            return self.model.loss_grad(self.model.predict_output(Z) if logits is None else logits, t)[0]
 
     def frame(self, snap: Snapshot | None = None) -> dict[str, Any]:
         """Everything that changes while training, of ``snap`` (default: the last published state; see

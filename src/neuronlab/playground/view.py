@@ -27,15 +27,16 @@ def frame(session: Session, snap: Snapshot) -> dict[str, Any]:
         layers = snap.layers
         act = session.config.activation
         task = session.task
-        metrics, split_logits = {}, []
-        for split, Z, y in (("train", session.Z_train, task.y_train), ("test", session.Z_test, task.y_test)):
-            _, logits = frames.forward(layers, act, Z)
-            split_logits.append(logits)
+        metrics = {}
+        _, both = frames.forward(layers, act, session._split_Z)  # train rows, then test rows
+        split_logits = np.split(both, [len(session.Z_train)])
+        for split, logits, y in zip(("train", "test"), split_logits, (task.y_train, task.y_test), strict=True):
             labels = frames.predict(session.kind, session._outputs(logits))
             metrics[split] = frames.live_metrics(session.kind, y, labels, session.n_classes)
         train_loss, test_loss = session._log_curve(snap.epoch, snap.generation, *split_logits)
-        _, logits = frames.forward(layers, act, session._grid_Z)
-        hidden, _ = frames.forward(layers, act, session._neuron_Z)
+        drawn, logits_all = frames.forward(layers, act, session._draw_Z)  # the boundary grid, then the neurons'
+        cut = len(session._grid_Z)
+        logits, hidden = logits_all[:cut], [h[cut:] for h in drawn]
         n_weights = sum(W.size for W, _ in layers)
         return {
             "epoch": snap.epoch,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -42,13 +42,16 @@ def fit_numpy(
     rng: np.random.Generator,
     history: History | None = None,
     on_epoch_end: Callable[[History], bool | None] | None = None,
+    reduction: Literal["mean", "sum"] = "sum",
 ) -> History:
     """``fit_module``'s twin for the hand-made NumPy models: the same batches, log and stopping rule.
 
     Each batch applies the model's own update (the seed's Δw = −η Σ_batch g − η α w), so eta and
     alpha mean the seed's.  Batches come from ``epoch_orders`` with the same generator, which is
     what lets a torch model trained by ``fit_module(..., reduction="sum")`` follow it step by step.
-    ``metric_fn(y, t)`` gets the model's outputs.
+    ``metric_fn(y, t)`` gets the model's outputs.  The logged training loss sums the batches' objectives
+    (``reduction="sum"``: the seed's Σ) or weighs them by their share of the rows (``"mean"``: models whose
+    step takes batch means, as ``fit_module`` logs them).
     """
     config.check_values(eta=eta, alpha=alpha, max_epochs=max_epochs, batch_size=batch_size,
                         n_iter_no_change=n_iter_no_change, tol=tol)
@@ -68,7 +71,8 @@ def fit_numpy(
             parts = [(X, t)] if batches is None else [(X[i], t[i]) for i in batches]
 
             # --- step: the model's own update per batch; its trace carries the loss before the step
-            train_loss = float(sum(model.step(Xb, tb, eta, alpha).loss_before for Xb, tb in parts))
+            train_loss = float(sum(model.step(Xb, tb, eta, alpha).loss_before * (len(Xb) / n if reduction == "mean"
+                                                                                  else 1.0) for Xb, tb in parts))
 
             # --- evaluate
             vl = vm = math.nan
