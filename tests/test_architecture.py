@@ -65,17 +65,34 @@ def test_no_core_file_is_long() -> None:
     ["tasks"],
 ])
 def test_the_default_cli_paths_do_not_import_torch(argv: list[str], tmp_path: Path) -> None:
-    """The compiled engine and the NumPy neuron are the defaults: torch (~2 s to import) is loaded
-    only by the PyTorch practical's paths (``engine="torch"``, ``backend="torch"``, the playground)."""
+    """The NumPy engine (the CLI's one-off fit), the compiled engine and the NumPy neuron are the
+    defaults: torch (~2 s to import) is loaded only by the PyTorch practical's paths (``engine="torch"``,
+    ``backend="torch"``), and Numba (~0.7 s with the cached kernel) only by the kernel's (sweeps, a
+    library ``fit``)."""
     code = ("import atexit, sys\n"
             "atexit.register(lambda: sys.stderr.write('TORCH=' + str('torch' in sys.modules) + '\\n'))\n"
+            "atexit.register(lambda: sys.stderr.write('NUMBA=' + str('numba' in sys.modules) + '\\n'))\n"
             "from neuronlab.cli import main\n"
             f"sys.argv = ['neuronlab', *{argv!r}]\n"
             "main()\n")
     env = dict(os.environ, NEURONLAB_HOME=str(tmp_path))
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "TORCH=False" in done.stderr
+    assert "TORCH=False" in done.stderr and "NUMBA=False" in done.stderr
+
+
+@pytest.mark.slow
+def test_the_kernel_path_does_import_numba(tmp_path: Path) -> None:
+    """The NUMBA probe above can fail: ``--engine fused`` loads the kernel."""
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: sys.stderr.write('NUMBA=' + str('numba' in sys.modules) + '\\n'))\n"
+            "from neuronlab.cli import main\n"
+            "sys.argv = ['neuronlab', 'train', 'moons', '--epochs', '5', '--engine', 'fused']\n"
+            "main()\n")
+    env = dict(os.environ, NEURONLAB_HOME=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "NUMBA=True" in done.stderr
 
 
 @pytest.mark.slow

@@ -34,7 +34,7 @@ def _pydantic_defaults(model: type[pydantic.BaseModel]) -> dict[str, Any]:
 
 
 CLI_NAMES = {"eta": "eta", "alpha": "alpha", "optimizer": "optimizer", "max_epochs": "epochs",
-             "batch_size": "batch_size", "early_stopping": "early_stopping", "tol": "tol"}
+             "batch_size": "batch_size", "early_stopping": "early_stopping", "tol": "tol", "engine": "engine"}
 
 
 def _cli_defaults() -> dict[str, Any]:

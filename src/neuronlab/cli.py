@@ -106,6 +106,8 @@ def train_cmd(
     early_stopping: Annotated[bool, typer.Option(help=config.doc("early_stopping"))
                               ] = config.default("early_stopping", "cli"),
     tol: Annotated[float, typer.Option(help=config.doc("tol"))] = config.default("tol", "cli"),
+    engine: Annotated[str, typer.Option(help=config.doc("engine") + f" ({' | '.join(config.ENGINES)}; mlp).")
+                      ] = config.default("engine", "cli"),
     scale: Annotated[bool, typer.Option(help="Standardise inputs (scaler fitted on the training split only).")] = True,
     feature: Annotated[
         str | None, typer.Option(help="Hand-made feature map first: inv_sqrt (1/√x), sqrt, log, inv, square.")
@@ -155,7 +157,8 @@ def train_cmd(
     spec = spec_from_dict({"name": f"train {label}", "seeds": [seed], "task": task_table, "model": model_table,
                            "train": train_table}, source="neuronlab train")
     store = open_store(db) if db is not None or record else None
-    result = train_once(spec, seed=seed, store=store, figures=plot is not None)
+    config.check("engine", engine)
+    result = train_once(spec, seed=seed, store=store, figures=plot is not None, engine=engine)
     figure = None
     if plot is not None:
         if "fit.png" not in result.figures:

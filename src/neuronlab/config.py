@@ -112,7 +112,7 @@ def _knobs(*knobs: Knob) -> dict[str, Knob]:
 
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
-ENGINES = ("fused", "torch")
+ENGINES = ("fused", "torch", "numpy")
 DTYPES = ("float32", "float64")
 REGRESSION_LOSSES = ("mse", "mae")
 
@@ -153,8 +153,10 @@ KNOBS: dict[str, Knob] = _knobs(
     Knob("scale_target", "train a regressor on the standardised target (mean 0, SD 1; predictions come back "
          "in the target's units)", bool, True),
     Knob("dtype", "the floating-point type of training", str, "float32", choices=DTYPES),
-    Knob("engine", "what trains an MLP: the compiled kernel, or torch (the PyTorch practical's loop)", str,
-         "fused", choices=ENGINES),
+    Knob("engine", "what trains an MLP: the compiled kernel, torch (the PyTorch practical's loop) or NumPy", str,
+         "fused", choices=ENGINES,
+         surfaces={"cli": ("numpy", "a fresh process fitting one model: loading Numba and the compiled kernel "
+                                    "(~0.7 s) costs more than a small fit takes in NumPy")}),
 )
 
 TRAINING = ("eta", "alpha", "batch_size", "max_epochs", "early_stopping", "validation_fraction",

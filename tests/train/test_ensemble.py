@@ -35,7 +35,7 @@ def rel_diff(a: Any, b: Any) -> float:
     return float((pa - pb).abs().max() / pa.abs().max())
 
 
-ENGINES = ["fused", "torch"]  # the batched kernel against each engine of a single fit (two implementations)
+ENGINES = ["fused", "torch", "numpy"]  # the batched kernel against each engine of a single fit
 
 
 def assert_same_as_alone(ests: list[Any], data: list[tuple[Any, Any]], engine: str,

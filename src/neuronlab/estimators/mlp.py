@@ -2,8 +2,9 @@
 
 ``fit`` is ``prepare_fit`` (validate, encode, draw the initial weights from the seed, split off early
 stopping's validation set: a ``train.problem.Problem``), one engine, and ``finish_fit``.  The engine is
-the compiled kernel by default (``engine="fused"``: no torch is imported) or the torch loop
-(``engine="torch"``, the PyTorch practical's path); from one seed both train the same network to
+the compiled kernel by default (``engine="fused"``: no torch is imported), NumPy (``engine="numpy"``:
+neither Numba nor torch, what a fresh process fitting one small model wants) or the torch loop
+(``engine="torch"``, the PyTorch practical's path); from one seed all three train the same network to
 rounding.  A batched sweep (``estimators.batch.fit_mlps``) calls the same two public methods around
 one kernel call for all its models, so each model equals its estimator trained alone.
 
@@ -28,15 +29,17 @@ from typing import Any, Self
 
 import numpy as np
 from scipy.special import expit, softmax
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, is_regressor
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neuronlab import config, limits
 from neuronlab.errors import ConfigError, DataError
 from neuronlab.estimators.base import ClassifierTargets, Net, fit_seed, needs_classes, print_epoch, row_chunks
+from neuronlab.estimators.weights import check_kind_params, check_layers, output_classes, target_scaler, weight_params
 from neuronlab.nn.activations import get_activation
 from neuronlab.nn.init import uniform_init
+from neuronlab.train.engines import train_one
 from neuronlab.train.history import History
 from neuronlab.train.problem import Problem, Trained
 
@@ -155,24 +158,10 @@ class MLPBase(Net):
     def fit(self, X: Any, y: Any) -> Self:
         """Train from scratch for up to ``max_epochs`` epochs (fewer with early stopping)."""
         problem = self.prepare_fit(X, y)
-        result: Trained | Exception
+        result, run = train_one(problem, self.engine, on_epoch_end=self._printer())
         module = None
-        if self.engine == "fused":
-            from neuronlab.train.ensemble_fused import check_supported, train_fused
-
-            check_supported(problem)
-            (result,) = train_fused([problem], threads=1)
-        else:
-            from neuronlab.errors import DivergedError
-            from neuronlab.train.torch_engine import TorchMLP
-
-            run = TorchMLP(problem)
-            self._optimizer_state = run
-            try:
-                result = run.train(problem, History(), on_epoch_end=self._printer())
-            except DivergedError as exc:
-                result = exc
-            module = run.module
+        if run is not None:  # the torch engine: partial_fit continues its optimiser
+            self._optimizer_state, module = run, run.module
         error = self.finish_fit(result, module)
         if error is not None:
             raise error
@@ -216,6 +205,29 @@ class MLPBase(Net):
         return self
 
     # --- the learned network
+    @classmethod
+    def from_weights(cls, coefs: Sequence[Any], intercepts: Sequence[Any] | None = None, *, classes: Any = None,
+                     target_mean: Any = None, target_scale: Any = None, **params: Any) -> Self:
+        """A fitted estimator from weights, no training (checks: :mod:`neuronlab.estimators.weights`).
+
+        W_l as (out, in) rows and b_l, as in ``coefs_``/``intercepts_`` (``intercepts`` None: no biases),
+        stored as ``dtype`` (``dtype="float64"`` keeps float64 weights exact); ``hidden`` and ``bias`` follow
+        from them, ``params`` are ``__init__``'s (``activation`` above all).  A classifier takes ``classes``
+        (default 0, 1, …), a regressor ``target_mean``/``target_scale``: the standardisation its outputs
+        were trained in, undone by ``predict``.  ``history_`` is empty: nothing was trained here."""
+        W, b = check_layers(coefs, intercepts, dtype=config.check("dtype", params.get("dtype", _D("dtype"))))
+        est = cls(**weight_params(list(cls().get_params()), W, b, params))
+        est._check_params()
+        n_out, regression = W[-1].shape[0], is_regressor(est)
+        check_kind_params(regression, classes=classes, target_mean=target_mean, target_scale=target_scale)
+        if regression:
+            est.n_outputs_, est.target_scaler_ = n_out, target_scaler(target_mean, target_scale, n_out)
+        else:
+            est.classes_, est._kind = output_classes(n_out, classes)
+        est.n_features_in_, est.coefs_, est.intercepts_, est.history_, est.n_iter_ = W[0].shape[1], W, b, History(), 0
+        est._activation, est._fitted_dtype, est._seed = est.activation, str(W[0].dtype), fit_seed(est.random_state)
+        return est
+
     @property
     def module_(self) -> Any:
         """The fitted network as a torch ``nn.mlp.MLP`` (logits out), built on first use."""

@@ -18,14 +18,18 @@ from neuronlab.experiments.spec import ExperimentSpec
 from neuronlab.experiments.traps import training_warnings
 
 
-def evaluate_spec(spec: ExperimentSpec, *, seed: int, base_dir: str | Path | None = None, figures: bool = True
-                  ) -> tuple[dict[str, Any], dict[str, list[float]] | None, dict[str, bytes]]:
+def evaluate_spec(spec: ExperimentSpec, *, seed: int, base_dir: str | Path | None = None, figures: bool = True,
+                  engine: str | None = None) -> tuple[dict[str, Any], dict[str, list[float]] | None, dict[str, bytes]]:
     """Train and evaluate one experiment: (metrics, history, figures). Raises DivergedError on NaN.
 
     ``figures=False`` draws no PNGs (a sweep's default; ``figures_on_demand.run_figure`` draws them later).
+    ``engine`` trains an MLP with that engine (``neuronlab.config``'s ``engine``); it is how, not what, so it
+    is not part of the spec: every engine trains the same network to rounding.
     """
     task = spec.load_task(seed, base_dir=base_dir)
     params = spec.model_params()
+    if engine is not None and spec.model.kind == "mlp":
+        params["engine"] = engine
     # Holdout: fit on the training split, score train, val and test.
     result = fit_and_score(task, spec.model.kind, seed=seed, **params)
     return evaluate_fitted(spec, task, result.estimator, seed=seed, split_metrics=result.metrics, figures=figures)

@@ -46,12 +46,12 @@ class OneOff:
 
 
 def train_once(spec: ExperimentSpec, *, seed: int, store: RunStore | None = None,
-               base_dir: str | Path | None = None, figures: bool = False) -> OneOff:
+               base_dir: str | Path | None = None, figures: bool = False, engine: str | None = None) -> OneOff:
     """Train and evaluate ``spec`` at ``seed``; with a store, record it (a diverged run too, then re-raise).
 
     ``figures``: draw the run's pictures now (``OneOff.figures``, recorded with the run); without them a
     recorded run's pictures are drawn when first looked at (``figures_on_demand``), and the CLI does not
-    pay ~1.5 s of Matplotlib for a figure nobody asked for."""
+    pay ~1.5 s of Matplotlib for a figure nobody asked for.  ``engine``: see ``evaluate_spec``."""
     record: dict[str, Any] = {}
     if store is not None:
         from neuronlab.store import environment_versions
@@ -61,7 +61,7 @@ def train_once(spec: ExperimentSpec, *, seed: int, store: RunStore | None = None
                       params=jsonable(spec.flat_params()), versions=environment_versions())
     start = time.perf_counter()
     try:
-        metrics, history, pngs = evaluate_spec(spec, seed=seed, base_dir=base_dir, figures=figures)
+        metrics, history, pngs = evaluate_spec(spec, seed=seed, base_dir=base_dir, figures=figures, engine=engine)
     except DivergedError as exc:
         if store is not None:
             store.record(**record, status="diverged", metrics={}, error=str(exc), diverged_epoch=exc.epoch,
