@@ -117,13 +117,13 @@ class Budget:
             raise OverBudget(f"here {shape.describe(1)}, about {one:.2g} s of server time, more than the "
                              f"{self.frame_seconds:g} s one frame may take; use a bigger batch or a smaller network")
 
-    def check_step(self, shape: Shape, epochs: int) -> None:
-        """A step of ``epochs`` epochs (and its frame) within the per-request cap."""
-        self._check(shape, epochs, self.request_seconds, "one request", "ask for fewer epochs")
+    def check_step(self, shape: Shape, epochs: int) -> float:
+        """A step of ``epochs`` epochs (and its frame) within the per-request cap; its estimated seconds."""
+        return self._check(shape, epochs, self.request_seconds, "one request", "ask for fewer epochs")
 
-    def check_frame(self, shape: Shape, epochs: int) -> None:
-        """One streamed frame of ``epochs`` epochs within the per-frame cap."""
-        self._check(shape, epochs, self.frame_seconds, "one frame", "ask for fewer epochs per frame")
+    def check_frame(self, shape: Shape, epochs: int) -> float:
+        """One streamed frame of ``epochs`` epochs within the per-frame cap; its estimated seconds."""
+        return self._check(shape, epochs, self.frame_seconds, "one frame", "ask for fewer epochs per frame")
 
     def check_replay(self, shape: Shape, epochs: int, frames: int) -> None:
         """A URL replay: ``epochs`` epochs with ``frames`` loss-curve points evaluated on the way."""
@@ -135,7 +135,7 @@ class Budget:
                              f"than the {self.replay_seconds:g} s a URL may ask for; save the session as a run "
                              "instead, or open the URL without its epoch")
 
-    def _check(self, shape: Shape, epochs: int, cap: float, what: str, fewer: str) -> None:
+    def _check(self, shape: Shape, epochs: int, cap: float, what: str, fewer: str) -> float:
         self.check_epoch(shape)
         cost = epochs * shape.epoch_seconds() + shape.frame_seconds()
         if cost > cap:
@@ -143,6 +143,7 @@ class Budget:
             raise OverBudget(f"here {shape.describe(epochs)}, about {cost:.3g} s of server time, more than the "
                              f"{cap:g} s {what} may take; {fewer} (at most {most:,} here), a bigger batch or a "
                              "smaller network")
+        return cost
 
 
 class Work:

@@ -27,6 +27,7 @@ from neuronlab.playground import Session
 from neuronlab.playground.budget import Budget, Work
 
 T = TypeVar("T")
+INLINE_SECONDS = 0.004  # work estimated under this runs on the event loop itself (see Trainers.run)
 WATCH_EVERY = 0.1  # seconds between checks that the client is still there
 CLAIM_WAIT = 2.0  # a request for a busy session waits this long (a tab's last frame finishing) before 409
 BUSY = ("this session is busy with another request (a step, or another tab playing it); wait for it to "
@@ -79,10 +80,18 @@ class Trainers:
             if not self.active[client]:
                 del self.active[client]
 
-    async def run(self, request: Request, fn: Callable[[Work], T]) -> T:
+    async def run(self, request: Request, fn: Callable[[Work], T], *, estimate: float | None = None) -> T:
         """``fn(work)`` in a training thread; ``work`` is cancelled if the client leaves or this task is
-        cancelled, and ``fn`` is expected to stop soon after (training asks after every epoch)."""
+        cancelled, and ``fn`` is expected to stop soon after (training asks after every epoch).
+
+        Work whose ``estimate`` (the budget's, in seconds, which errs high) is at most ``INLINE_SECONDS`` —
+        a frame of a small network, what thirty playing students ask for all the time — runs on the event
+        loop instead: it holds the GIL either way, and the hand-off to a thread and back plus the watcher
+        cost about as much server CPU as the frame itself.  Nothing that short needs watching for a
+        client that left."""
         work = Work(self.budget.wall_seconds, self.stopping)
+        if estimate is not None and estimate <= INLINE_SECONDS:
+            return fn(work)
         error: Exception | None = None
         async with anyio.create_task_group() as tg:
             tg.start_soon(_watch, request, work)

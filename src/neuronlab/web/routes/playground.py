@@ -126,14 +126,14 @@ async def step(session: SessionDep, request: Request, body: StepIn | None = None
     loss curve out, as the page's play loop asks: it draws each frame's losses itself)."""
     body = body or StepIn()
     pool = trainers(request.app)
-    pool.budget.check_step(session.shape(), body.epochs)
+    cost = pool.budget.check_step(session.shape(), body.epochs)
 
     def work(token: Work) -> FrameOut:
         ran = session.train(body.epochs, stop=token)
         return _frame_out(session, curve=body.curve, stopped=_why_short(session, token, ran, body.epochs))
 
     async with pool.hold(request, session):
-        return await pool.run(request, work)
+        return await pool.run(request, work, estimate=cost)
 
 
 @router.post("/playground/{sid}/reset", response_model=FrameOut)
@@ -193,10 +193,11 @@ async def stream(
         data = json.dumps({"state": session.state(curve=False, snap=snap), "frame": session.frame(snap)})
         return data, _why_short(session, token, ran, epochs_per_frame)
 
+    estimate = pool.budget.check_frame(session.shape(), epochs_per_frame)  # checked by _streaming already
     sent = 0
     while max_frames == 0 or sent < max_frames:
         start = time.perf_counter()
-        data, stopped = await pool.run(request, work)
+        data, stopped = await pool.run(request, work, estimate=estimate)
         sent += 1
         yield ServerSentEvent(raw_data=data, event="frame", id=str(sent))
         if stopped is not None or pool.stopping.is_set():
