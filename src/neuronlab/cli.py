@@ -162,7 +162,7 @@ def train_cmd(
     figure = None
     if plot is not None:
         if "fit.png" not in result.figures:
-            raise ConfigError(f"no picture for {label}: --plot needs a 2-D classification or 1-D regression task")
+            raise ConfigError(f"no picture for {label}: --plot needs a 2-D task or a 1-D regression")
         figure = plot if plot.suffix else plot.with_suffix(".png")
         figure.parent.mkdir(parents=True, exist_ok=True)
         figure.write_bytes(result.figures["fit.png"])

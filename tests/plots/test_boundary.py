@@ -49,3 +49,20 @@ def test_regression_fit_and_wrong_shapes(tmp_path: Path) -> None:
         decision_grid(LinearRegression(), task)
     with pytest.raises(ConfigError, match="no picture"):
         plot_task_fit(LinearRegression(), load_task("iris"))
+
+
+def test_a_2d_regression_is_drawn_as_a_surface_in_the_playground_colours(tmp_path: Path) -> None:
+    """The plane (y = (x1 + x2)/10) fitted by a linear model: the shading follows the model's output, low
+    (orange) at the lower left and high (blue) at the upper right; the points carry their own values."""
+    task = load_task("plane", seed=0)
+    fig = plot_task_fit(LinearRegression().fit(task.X_train, task.y_train), task)
+    ax = fig.axes[0]
+    shade = ax.collections[0]
+    levels = shade.levels  # type: ignore[attr-defined]
+    assert levels[0] == pytest.approx(task.y_train.min()) and levels[-1] == pytest.approx(task.y_train.max())
+    train = next(c for c in ax.collections if c.get_label() == "train")
+    np.testing.assert_allclose(train.get_array(), task.y_train)  # each point coloured by its own value
+    low, high = train.to_rgba(task.y_train.min()), train.to_rgba(task.y_train.max())
+    assert low[0] > low[2] and high[2] > high[0]  # orange, blue
+    path = save_figure(fig, tmp_path / "plane")
+    assert path.read_bytes()[:4] == b"\x89PNG"

@@ -95,6 +95,7 @@ def _refit_png(record: RunRecord, base_dir: str | Path | None) -> bytes:
     from neuronlab.experiments.fit import fit_and_score
     from neuronlab.experiments.spec import ExperimentSpec
     from neuronlab.plots import plot_task_fit
+    from neuronlab.plots.boundary import has_picture
 
     try:
         # The stored spec is the run's identity (``canonical()``): everything but name, notes and seeds.
@@ -105,11 +106,9 @@ def _refit_png(record: RunRecord, base_dir: str | Path | None) -> bytes:
         raise ConfigError(f"run {record.id} cannot be trained again: its stored spec is not an experiment "
                           f"spec ({where}); only runs of `neuronlab run`/`sweep` redraw their fit") from None
     task = spec.load_task(record.seed, base_dir=base_dir)
-    # plot_task_fit's rule, checked before training: only these tasks have a natural picture.
-    if not ((task.kind != "regression" and task.n_features == 2) or (task.kind == "regression"
-                                                                      and task.n_features == 1)):
+    if not has_picture(task):  # plot_task_fit's rule, checked before training
         raise ConfigError(f"run {record.id} has no fit.png: {record.task} ({task.kind}, {task.n_features} "
-                          "features) has no natural picture; only 2-D classification and 1-D regression do")
+                          "features) has no natural picture; only 2-D tasks and 1-D regression do")
     result = fit_and_score(task, spec.model.kind, seed=record.seed, **spec.model_params())
     return png(plot_task_fit(result.estimator, task))
 

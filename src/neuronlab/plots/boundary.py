@@ -109,15 +109,50 @@ def plot_regression_fit(
     return fig
 
 
+def plot_surface_fit(estimator: Any, task: Task, *, ax: Axes | None = None, title: str | None = None,
+                     resolution: int = 120) -> Figure:
+    """A 2-D regression (the playground's plane and bumps): the model's output over the input plane, shaded
+    orange (low) to blue (high) on the training target's range as the playground does, with the points in
+    the same colours (train: circles, test: crosses), so a point that stands out is one the model misses."""
+    if task.n_features != 2:
+        raise ConfigError(f"a surface plot needs a 2-D task; {task.name!r} has {task.n_features} features")
+    fig, ax = new_figure(ax)
+    X = np.concatenate([task.X_train, task.X_val, task.X_test])
+    lo, hi = X.min(axis=0) - 0.1, X.max(axis=0) + 0.1
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    out = np.asarray(estimator.predict(np.column_stack([xx.ravel(), yy.ravel()])), dtype=float).reshape(xx.shape)
+    vmin, vmax = float(task.y_train.min()), float(task.y_train.max())
+    shade = ax.contourf(xx, yy, np.clip(out, vmin, vmax), levels=np.linspace(vmin, vmax, 21), cmap=PROBABILITY_CMAP,
+                        alpha=0.6)
+    fig.colorbar(shade, ax=ax, label=task.target_name)
+    ax.scatter(task.X_train[:, 0], task.X_train[:, 1], c=task.y_train, cmap=PROBABILITY_CMAP, vmin=vmin, vmax=vmax,
+               edgecolors="k", linewidths=0.4, s=22, label="train")
+    ax.scatter(task.X_test[:, 0], task.X_test[:, 1], c=task.y_test, cmap=PROBABILITY_CMAP, vmin=vmin, vmax=vmax,
+               marker="x", s=26, label="test")
+    ax.set_xlabel(task.feature_names[0])
+    ax.set_ylabel(task.feature_names[1])
+    ax.set_title(title or f"{model_name(estimator)} on {task.name}")
+    ax.legend(loc="best", fontsize=7, framealpha=0.7)
+    return fig
+
+
+def has_picture(task: Task) -> bool:
+    """Whether :func:`plot_task_fit` draws ``task``: one or two inputs (a curve, a boundary, a surface)."""
+    return task.n_features in (1, 2) and (task.kind == "regression" or task.n_features == 2)
+
+
 def plot_task_fit(estimator: Any, task: Task, *, title: str | None = None) -> Figure:
-    """The natural picture for a task: a boundary for 2-D classification, a curve for 1-D regression."""
+    """The natural picture for a task: a boundary for 2-D classification, a curve for 1-D regression, a
+    shaded surface for 2-D regression."""
     if task.kind != "regression" and task.n_features == 2:
         return plot_decision_boundary(estimator, task, title=title)
     if task.kind == "regression" and task.n_features == 1:
         return plot_regression_fit(estimator, task, title=title)
+    if task.kind == "regression" and task.n_features == 2:
+        return plot_surface_fit(estimator, task, title=title)
     raise ConfigError(
-        f"no picture for {task.name!r} ({task.kind}, {task.n_features} features): plots need a 2-D "
-        "classification or a 1-D regression task"
+        f"no picture for {task.name!r} ({task.kind}, {task.n_features} features): plots need a 2-D task or "
+        "a 1-D regression"
     )
 
 
