@@ -18,7 +18,7 @@ EXPECTED_KINDS = {
     "moons": "binary", "circles": "binary", "spirals": "binary", "breast_cancer": "binary",
     "blobs": "multiclass", "iris": "multiclass", "wine": "multiclass", "digits": "multiclass",
     "sin": "regression", "identity": "regression", "square": "regression", "sinh": "regression",
-    "hall_petch": "regression", "diabetes": "regression",
+    "hall_petch": "regression", "diabetes": "regression", "plane": "regression", "gauss_bumps": "regression",
 }
 ALL = sorted(EXPECTED_KINDS)
 SPLITS = ("train", "val", "test")

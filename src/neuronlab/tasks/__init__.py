@@ -5,7 +5,7 @@ ceilings); ``load_csv(path, target=...)`` turns a user's table into one.  Import
 imports every loader module, which is what fills the registry.
 """
 
-from neuronlab.tasks import bundled, functions, materials, synthetic  # noqa: F401  (they register their tasks)
+from neuronlab.tasks import bundled, functions, materials, surfaces, synthetic  # noqa: F401  (they register their tasks)
 from neuronlab.tasks.base import KINDS, Kind, Task, split_task
 from neuronlab.tasks.registry import TaskInfo, list_tasks, load_task, task_names, task_params
 from neuronlab.tasks.tabular import load_csv
