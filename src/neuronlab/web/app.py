@@ -33,7 +33,15 @@ from neuronlab.store.sessions import SessionStates
 from neuronlab.web.deps import LabState
 from neuronlab.web.hosts import HostCheck
 from neuronlab.web.middleware import ClientGone, WorkerHeader
-from neuronlab.web.routes import neuron_bayes, pages, playground, runs
+from neuronlab.web.routes import (
+    neuron_bayes,
+    pages,
+    playground,
+    playground_export,
+    playground_presets,
+    playground_thumbs,
+    runs,
+)
 
 HERE = Path(__file__).parent
 MAX_BODY_BYTES = 2_000_000  # a 1 MB CSV as JSON text, with room for escapes
@@ -90,9 +98,6 @@ def create_app(db_url: str | os.PathLike[str] | None = None, *, store: RunStore 
     with ``allowed_hosts`` (see :func:`neuronlab.web.hosts.allowed_hosts`) only those Host values.
     ``exclusive``: this process alone serves its sessions (one worker), so it trusts its own copies
     instead of reading their versions from the store on every request."""
-    import torch
-
-    torch.set_num_threads(1)  # tiny nets, many students: one intra-op thread per training call is fastest
     # No /docs or /redoc: they load Swagger/ReDoc from a CDN, and the lab must work offline (the spec is
     # at /openapi.json).
     app = FastAPI(title="neuronlab lab", version="1", docs_url=None, redoc_url=None,
@@ -123,7 +128,10 @@ def create_app(db_url: str | os.PathLike[str] | None = None, *, store: RunStore 
         return {"status": "ok", "pid": os.getpid()}
 
     app.include_router(runs.router)
+    app.include_router(playground_presets.router)  # before playground's /api/playground/{sid}: presets per task
     app.include_router(playground.router)
+    app.include_router(playground_export.router)  # the trained network as a Python script or JSON
+    app.include_router(playground_thumbs.router)  # the data picker's thumbnails
     app.include_router(neuron_bayes.router)
     # The scoreboard is an optional part: the lab works without it.  A scoreboard that is there but
     # fails to import is a bug to see, not to hide, so only its absence is checked.

@@ -12,7 +12,6 @@ import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
 import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -21,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from neuronlab.classroom import ClassFeed, FeedEntry
 from neuronlab.classroom.feed import MAX_ENTRIES, MAX_NOTE
+from neuronlab.playground import PlaygroundConfig, WeightEdit
+from neuronlab.playground.urls import page_url
 from neuronlab.store import RunStore, hash_spec
 from neuronlab.web.deps import SessionDep
 from neuronlab.web.routes.scoreboard import JOIN_PAGE, ClassId, ClassroomRoute, TokenDep, get_classroom, templates
@@ -98,24 +99,11 @@ class FeedEntryOut(BaseModel):
 
 
 def playground_url(state: Mapping[str, Any] | None) -> str | None:
-    """The playground page's URL for a saved state, in the page's own query format (see playground.js)."""
+    """The playground page's URL for a saved state (``playground.urls.page_url``), or None without one."""
     if state is None:
         return None
-    config, query = state["config"], {}
-    for key in ("task", "noise", "n_samples", "train_ratio", "seed", "activation", "eta", "regularization", "alpha",
-                "batch_size", "optimizer", "loss"):
-        if config.get(key) is not None:
-            query[key] = str(config[key])
-    query["features"] = ",".join(config.get("features") or ())
-    query["hidden"] = ",".join(str(w) for w in config.get("hidden") or ())
-    query["bias"] = "1" if config.get("bias", True) else "0"
-    if state.get("epoch"):
-        query["epoch"] = str(state["epoch"])
-    if state.get("edits"):
-        query["edits"] = ";".join(
-            f"{e['epoch']}:{e['layer']}:{e['row']}:{'b' if e.get('col') is None else e['col']}:{e['value']}"
-            for e in state["edits"])
-    return "/playground?" + urlencode(query)
+    return page_url(PlaygroundConfig.model_validate(state["config"]), state.get("epoch") or 0,
+                    [WeightEdit(**e) for e in state.get("edits") or ()])
 
 
 def _out(entry: FeedEntry) -> FeedEntryOut:

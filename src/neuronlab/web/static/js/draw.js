@@ -62,11 +62,14 @@ export function classColour(kind, label) {
   return PALETTE[label % PALETTE.length];
 }
 
-export function drawPoints(canvas, pts, map, kind, test) {
+// `values`: [lo, hi] of a 2-D regression's target: each point then takes the heatmap's colour of its value
+// (orange low, blue high), so the data shows the surface the network should find.
+export function drawPoints(canvas, pts, map, kind, test, values = null) {
   const ctx = canvas.getContext("2d");
+  const shade = values && ((v) => diverging(Math.max(0, Math.min(255, (v - values[0]) / (values[1] - values[0] || 1) * 255))));
   for (let i = 0; i < pts.x.length; i++) {
     const [x, y] = map(pts.x[i], pts.y[i]);
-    const [r, g, b] = kind === "regression" ? [80, 80, 80] : classColour(kind, pts.y[i]);
+    const [r, g, b] = kind !== "regression" ? classColour(kind, pts.y[i]) : shade ? shade(pts.y[i]) : [80, 80, 80];
     ctx.beginPath();
     ctx.arc(x, y, 3.5, 0, 2 * Math.PI);
     ctx.fillStyle = `rgb(${r},${g},${b})`;

@@ -3,6 +3,11 @@
 import { api, fmt } from "./api.js";
 import { boundaryColour, drawCurve, drawPoints, lineChart, paintGrid, scaler } from "./draw.js";
 import { NetworkView, prettyFeature } from "./network.js";
+import { outputView, paintNeuron, watchNeurons } from "./enlarge.js";
+import { lectureParams, setUpLecture } from "./lecture.js";
+import { setUpPresets, showPresets } from "./presets.js";
+import { initExport } from "./export.js";
+import { mountThumbnails } from "./thumbnails.js";
 
 const $ = (sel) => document.querySelector(sel);
 // Class names come from users' CSV files: escape them before they go into markup.
@@ -71,6 +76,7 @@ function urlOf() {
     q.set("edits", lab.state.edits.map((e) => [e.epoch, e.layer, e.row, e.col === null ? "b" : e.col, e.value].join(":")).join(";"));
   }
   if (!$("#show-test").checked) q.set("test", "0");
+  for (const [key, value] of lectureParams()) q.set(key, value); // lecture mode's hidden controls stay hidden
   const s = q.toString();
   return location.pathname + (s ? `?${s}` : "");
 }
@@ -90,10 +96,14 @@ async function start(epoch = 0, edits = []) {
     lab.curve = out.state.curve.map(([e, tr, te]) => ({ epoch: e, train: tr, test: te }));
     $("#ceiling").textContent = out.info.ceiling_text;
     $("#task-desc").textContent = out.info.description || "";
-    const names = out.info.kind === "regression" ? ["low", "high"] : out.info.class_names;
+    const heat = out.frame.boundary, value = heat && heat.kind === "value"; // 2-D regression: the values shown
+    const names = value ? [`low ${fmt(heat.lo, 2)}`, `high ${fmt(heat.hi, 2)}`]
+      : out.info.kind === "regression" ? ["low", "high"] : out.info.class_names;
+    if ($("#legend-mid")) $("#legend-mid").textContent = value ? `middle ${fmt((heat.lo + heat.hi) / 2, 2)}` : "unsure";
     $("#legend-0").textContent = names[0] ?? "class 0"; $("#legend-1").textContent = names[1] ?? "class 1";
     buildNetwork(out.info);
     show(out.frame, out.state);
+    showPresets(v.task);
   } catch (err) {
     setError(err.message);
   } finally {
@@ -109,7 +119,7 @@ function show(frame, state) {
   if (!last || last.epoch !== frame.epoch) lab.curve.push({ epoch: frame.epoch, train: frame.train_loss, test: frame.test_loss });
   if (lab.curve.length > 2000) lab.curve.splice(0, lab.curve.length - 2000);
   drawBoundary();
-  lab.net.draw(frame, $("#boundary")); // the output neurons show the decision map itself
+  lab.net.draw(frame, outputView($("#boundary"))); // the output neurons show the decision map itself
   drawStats(frame);
   lineChart($("#loss-chart"), [
     { label: "train loss", colour: "#0877bd", x: lab.curve.map((p) => p.epoch), y: lab.curve.map((p) => p.train) },
@@ -135,6 +145,7 @@ function drawBoundary() {
     drawPoints(canvas, info.train, map, "regression", false);
     if (showTest) drawPoints(canvas, info.test, map, "regression", true);
     drawCurve(canvas, b.x, b.y, (x, y) => [sx(x), sy(y)]);
+    paintNeuron(canvas, frame, info); // a hovered hidden neuron's curve replaces the fit (enlarge.js)
     return;
   }
   // The points never move while training: drawn once onto their own layer, stamped over each heatmap.
@@ -143,12 +154,14 @@ function drawBoundary() {
     const layer = Object.assign(document.createElement("canvas"), { width: canvas.width, height: canvas.height });
     const { sx, sy } = scaler(layer, info.extent);
     const map = (x) => [sx(x[0]), sy(x[1])];
-    drawPoints(layer, info.train, map, info.kind, false);
-    if (showTest) drawPoints(layer, info.test, map, info.kind, true);
+    const values = b.kind === "value" ? [b.lo, b.hi] : null; // 2-D regression: points in the heatmap's colours
+    drawPoints(layer, info.train, map, info.kind, false, values);
+    if (showTest) drawPoints(layer, info.test, map, info.kind, true, values);
     lab.points = { key, layer };
   }
   paintGrid(canvas, b.data, b.shape[0], boundaryColour(b, $("#discretize").checked));
   ctx.drawImage(lab.points.layer, 0, 0);
+  paintNeuron(canvas, frame, info, lab.points.layer); // a hovered hidden neuron's map replaces the output
 }
 
 // The stop condition (toolbar): pause once the test accuracy (R² for regression) reaches, or the test
@@ -416,6 +429,9 @@ async function onTaskChange() {
 }
 
 async function init() {
+  setUpLecture(); // first, before anything is awaited: chosen controls hide at once
+  setUpPresets();
+  watchNeurons($("#network"), drawBoundary);
   lab.tasks = (await api("GET", "/api/tasks")).filter((t) => t.n_features <= 2);
   $("#task").innerHTML = lab.tasks.map((t) => `<option value="${t.name}">${t.name} (${t.kind})</option>`).join("");
   $("#features").innerHTML = FEATURES.map((f) => `<label class="inline"><input type="checkbox" id="f-${f}"> ${f.replace("^2", "²").replace("*", "·")}</label>`).join("");
@@ -433,6 +449,7 @@ async function init() {
   });
   if (t && t.n_features === 1 && !FEATURES.some((f) => $(`#f-${CSS.escape(f)}`).checked)) $("#f-x1").checked = true;
   $("#task").addEventListener("change", onTaskChange);
+  mountThumbnails($("#task")); // the data picker: a picture per task (not awaited: the page starts meanwhile)
   document.querySelectorAll("#controls input, #controls select").forEach((el) => {
     if (el.id === "task" || el.id === "epf" || el.id.startsWith("csv")) return;
     el.addEventListener("change", () => start());
@@ -442,6 +459,7 @@ async function init() {
   $("#reset").addEventListener("click", () => post("reset"));
   $("#regenerate").addEventListener("click", () => { $("#seed").value = Number($("#seed").value) + 1; start(); });
   $("#save").addEventListener("click", save);
+  initExport(() => lab.session, setError); // Export Python / Export JSON (export.js)
   if ($("#submit")) { $("#submit").addEventListener("click", submit); loadClassTasks(); }
   if ($("#share")) $("#share").addEventListener("click", share);
   $("#csv-upload").addEventListener("click", uploadCsv);

@@ -24,12 +24,15 @@ function cell(v) {
   return esc(typeof v === "object" ? JSON.stringify(v) : v);
 }
 
-// Every loss column of a history (train, and validation or test where kept), named in words.
+// Every loss column of a history (train, and validation or test where kept), named in words; a column may
+// hold values at some epochs only (a playground run's test loss: one per frame drawn), drawn through those.
 const LOSS_NAMES = { train_loss: "train loss", val_loss: "validation loss", test_loss: "test loss" };
 function curves(history, label) {
   if (!history) return [];
-  return Object.entries(history).filter(([k]) => k.endsWith("loss")).map(([k, ys]) =>
-    ({ key: k, label: `${label ? `${label} ` : ""}${LOSS_NAMES[k] || k}`, x: ys.map((_, i) => i + 1), y: ys }));
+  return Object.entries(history).filter(([k]) => k.endsWith("loss")).map(([k, ys]) => {
+    const at = ys.map((y, i) => [i + 1, y]).filter(([, y]) => y !== null);
+    return { key: k, label: `${label ? `${label} ` : ""}${LOSS_NAMES[k] || k}`, x: at.map((p) => p[0]), y: at.map((p) => p[1]) };
+  });
 }
 
 async function listRuns() {
