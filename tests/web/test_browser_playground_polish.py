@@ -151,3 +151,22 @@ def test_discretize_and_the_stop_condition(page: Any, lab_url: str) -> None:
     assert "reached at epoch" in page.text_content("#stopped-at")
     assert "stop=score" in page.url and "stop_at=0.8" in page.url
     assert page.text_content("#legend-0") == page.evaluate("lab.info.class_names[0]")
+
+
+def test_early_stopping_on_the_test_split_pauses_and_says_so(page: Any, lab_url: str) -> None:
+    """"test loss stalls for N epochs": with η so small the loss cannot improve by 1e-4, Play pauses N epochs
+    after the first frame, and the page names it early stopping on the test split (the score is biased)."""
+    ready(page, f"{lab_url}/playground?task=gaussians&hidden=2&eta=0.000001&epf=5&stop=stall&stop_at=30")
+    assert page.input_value("#stop") == "stall"  # restored from the URL
+    page.click("#play")
+    page.wait_for_function("lab.source === null && lab.frame.epoch > 0", timeout=60_000)
+    epoch = page.evaluate("lab.frame.epoch")
+    assert 30 <= epoch <= 40, epoch  # patience 30 from the first frame's best (epoch 5), one frame of slack
+    said = page.text_content("#stopped-at")
+    assert "test loss stalled" in said and "early stopping on the test split" in said and f"epoch {epoch}" in said
+    page.select_option("#stop", "stall")  # a fresh run of it after Reset counts from the reset
+    page.click("#reset")
+    page.wait_for_function("lab.frame.epoch === 0", timeout=30_000)
+    page.click("#play")
+    page.wait_for_function("lab.source === null && lab.frame.epoch > 0", timeout=60_000)
+    assert 30 <= page.evaluate("lab.frame.epoch") <= 40

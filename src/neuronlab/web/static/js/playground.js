@@ -164,11 +164,32 @@ function drawBoundary() {
   paintNeuron(canvas, frame, info, lab.points.layer); // a hovered hidden neuron's map replaces the output
 }
 
+// Early stopping on the test split, what a student does by eye: the test loss has not improved on its best
+// by more than STALL_TOL for `patience` epochs. Said as such when it fires, since a test score chosen this
+// way is no longer an unbiased estimate (the honest way, a validation split, is in `neuronlab train`).
+const STALL_TOL = 1e-4; // scikit-learn's tol
+function stalled(frame, patience) {
+  const s = lab.stall;
+  if (!s || s.session !== lab.session || frame.epoch < s.epoch) { // a new session, or a reset
+    lab.stall = { session: lab.session, best: Infinity, bestEpoch: frame.epoch, epoch: frame.epoch };
+  }
+  const t = lab.stall;
+  t.epoch = frame.epoch;
+  if (frame.test_loss !== null && frame.test_loss < t.best - STALL_TOL) { t.best = frame.test_loss; t.bestEpoch = frame.epoch; }
+  return frame.epoch - t.bestEpoch >= patience;
+}
+
 // The stop condition (toolbar): pause once the test accuracy (R² for regression) reaches, or the test
-// loss falls to, the value set; the epoch it happened at is said beside it.
+// loss falls to, the value set, or the test loss stalls; the epoch it happened at is said beside it.
 function stopWhen(frame) {
   const what = $("#stop").value, at = Number($("#stop_at").value);
   if (!what || $("#stop_at").value === "" || !Number.isFinite(at)) return false;
+  if (what === "stall") {
+    if (!stalled(frame, at)) return false;
+    $("#stopped-at").textContent = `test loss stalled: best ${fmt(lab.stall.best, 4)} at epoch ${lab.stall.bestEpoch}, ` +
+      `paused at epoch ${frame.epoch} — early stopping on the test split, so its test score is no longer unbiased`;
+    return true;
+  }
   const test = frame.metrics.test || {};
   const score = lab.info.kind === "regression" ? test.r2 : test.accuracy;
   const hit = what === "loss" ? frame.test_loss !== null && frame.test_loss <= at : score !== null && score !== undefined && score >= at;
