@@ -96,6 +96,8 @@ def chance_warning(estimator: Any, task: Task, split_metrics: dict[str, dict[str
 def dead_warning(estimator: Any, task: Task) -> str | None:
     """One line when a ReLU layer lost at least ``DEAD_SHARE`` of its units (or the neuron is dead)."""
     model = final_estimator(estimator)
+    if getattr(model, "activation", None) != "relu":  # only ReLU units die: no inputs to transform, no forward
+        return None
     layers = dead_units(model, model_inputs(estimator, task.X_train))
     bad = [(i, dead, total) for i, (dead, total) in enumerate(layers, start=1) if dead and dead >= DEAD_SHARE * total]
     if not bad:
