@@ -50,7 +50,8 @@ def test_train_json_matches_library_call() -> None:
     assert code == 0, out
     report = json.loads(out)
     direct = fit_and_score(load_task("moons", seed=3), "mlp", seed=3, hidden=(40,), eta=0.01, alpha=1e-4,
-                           max_epochs=60, batch_size=None, bias=True, early_stopping=False)
+                           max_epochs=60, batch_size=None, bias=True, early_stopping=False,
+                           engine="numpy")  # the CLI's engine (config: the cli surface's default)
     assert report["metrics"]["test"]["accuracy"] == pytest.approx(direct.score("test"), abs=0)
     assert report["ceiling"] == direct.task.ceiling
 
@@ -148,6 +149,11 @@ def test_train_with_db_records_a_one_off_run(tmp_path: Path) -> None:
     assert record.status == "done" and record.model == "linear" and record.task == "hall_petch"
     assert record.metrics["test"]["r2"] == pytest.approx(report["metrics"]["test"]["r2"])
     assert record.params["model.feature"] == "inv_sqrt"
+    assert "engine" not in record.versions  # a linear model has no engine
+    code, out = run("train", "moons", "--epochs", "5", "--db", db, "--json")
+    assert RunStore(db).get(json.loads(out)["run_id"]).versions["engine"] == "numpy"  # how the MLP was trained
+    code, out = run("train", "moons", "--epochs", "5", "--engine", "fused", "--db", db, "--json")
+    assert RunStore(db).get(json.loads(out)["run_id"]).versions["engine"] == "fused"
     # the same command again is a second one-off run, not skipped
     code, out = run("train", "hall_petch", "--model", "linear", "--feature", "inv_sqrt", "--db", db, "--json")
     assert json.loads(out)["run_id"] != report["run_id"]

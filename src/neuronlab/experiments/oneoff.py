@@ -58,7 +58,10 @@ def train_once(spec: ExperimentSpec, *, seed: int, store: RunStore | None = None
 
         record = dict(spec=spec.canonical(), spec_hash=spec.spec_hash(), seed=seed, experiment=spec.name,
                       task=spec.task.name or Path(str(spec.task.csv)).name, model=spec.model.kind,
-                      params=jsonable(spec.flat_params()), versions=environment_versions())
+                      params=jsonable(spec.flat_params()),
+                      # the engine is how, not what (not in the spec): kept beside the library versions
+                      versions=dict(environment_versions(), **({"engine": engine} if engine is not None
+                                                               and spec.model.kind == "mlp" else {})))
     start = time.perf_counter()
     try:
         metrics, history, pngs = evaluate_spec(spec, seed=seed, base_dir=base_dir, figures=figures, engine=engine)
