@@ -87,6 +87,37 @@ def test_float64_ensemble_equals_each_estimator_alone(configs: list[dict[str, An
     assert_same_as_alone(ests, data, engine)
 
 
+X_1D = X_MOONS[:, :1]  # one input: the 1-D tasks' first layer
+X_2D_REG, Y_2D_REG = X_MOONS, X_MOONS[:, 0] - 0.5 * X_MOONS[:, 1]  # two inputs, one output: a 2-D surface
+SHAPES = [  # the kernel's special passes for small first layers, each against each engine alone
+    ("relu, one hidden layer, single logit (δ and first-layer gradient in one pass)", "binary", (16,), "relu", True),
+    ("the same without biases", "binary", (16,), "relu", False),
+    ("the same, a 2-D regression", "surface", (7,), "relu", True),
+    ("the same, one input", "1d", (5,), "relu", True),
+    ("tanh first layer on two inputs (its own gradient pass)", "binary", (6,), "tanh", True),
+    ("tanh, two hidden layers", "binary", (4, 3), "tanh", False),
+    ("relu, two hidden layers (the general passes)", "binary", (5, 4), "relu", True),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("what", "data", "hidden", "activation", "bias"), SHAPES, ids=[s[0] for s in SHAPES])
+def test_small_first_layers_equal_each_engine_alone(what: str, data: str, hidden: tuple[int, ...], activation: str,
+                                                    bias: bool, engine: str) -> None:
+    """The shapes the kernel trains with passes of their own (the practicals' 2-D tasks with one hidden
+    layer): batched, each ends within 1e-6 of its estimator trained alone on every engine."""
+    kw = dict(activation=activation, bias=bias, eta=0.05, alpha=1e-3, max_epochs=25, dtype="float64")
+    if data == "binary":
+        ests = [MLPClassifier(hidden, **kw, random_state=i) for i in range(3)]
+        xy = (X_MOONS, Y_MOONS)
+    else:
+        X = X_1D if data == "1d" else X_2D_REG
+        y = np.sin(2 * X[:, 0]) if data == "1d" else Y_2D_REG
+        ests = [MLPRegressor(hidden, **kw, random_state=i) for i in range(3)]
+        xy = (X, y)
+    assert_same_as_alone(ests, [xy] * len(ests), engine)
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_heterogeneous_widths_share_a_group_and_stop_at_their_own_epochs(engine: str) -> None:
     ests = [MLPClassifier(w, "tanh", eta=eta, max_epochs=80, early_stopping=True, n_iter_no_change=5,

@@ -31,7 +31,20 @@ import numpy as np
 from numba import njit, prange
 from numba.core.errors import NumbaPerformanceWarning
 
-from neuronlab.train.fused_math import BETA1, BETA2, FASTMATH, as_type, consts, fast_exp, inline, log1p01
+from neuronlab.train.fused_math import (
+    ACTIVATION_CODES,
+    BETA1,
+    BETA2,
+    FASTMATH,
+    RELU,
+    activate,
+    as_type,
+    backprop_sigma,
+    consts,
+    fast_exp,
+    inline,
+    log1p01,
+)
 
 # Numba's OpenMP threads spin-wait after each parallel loop, and torch's ops ran 15× slower meanwhile
 # (a float64 tanh 54 → 780 µs); passive waiting keeps OpenMP, which ran the kernel 25 % faster than the
@@ -41,8 +54,6 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # happens at run time, so the compile-time hint is noise
 warnings.filterwarnings("ignore", message=".*np.dot.*contiguous.*", category=NumbaPerformanceWarning)
 
-ACTIVATION_CODES = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4}
-IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU = range(5)
 HEAD_CODES = {"binary": 0, "multiclass": 1, "mse": 2, "mae": 3}
 BINARY, MULTICLASS, MSE, MAE = range(4)
 OPTIMIZER_CODES = {"sgd": 0, "momentum": 1, "adam": 2}
@@ -55,46 +66,6 @@ BLAS_MIN = 16  # layers at least this wide in and out go through BLAS (np.dot); 
 # A[l] layer l's output, A[depth] the logits; deltas in G (2, width, samples), the two halves taking
 # turns as "this layer" and "the layer below".  Everything is indexed in place: an array view per row
 # would cost a reference count each, more than the row's arithmetic.
-
-
-@inline
-def _activate(code: int, A: Any, layer: int, j: int, n: int) -> None:
-    """h = σ(a) in place over unit j's samples; one explicit loop per activation, so each vectorises."""
-    c = consts(A.dtype)
-    if code == SIGMOID:
-        for s in range(n):
-            A[layer, j, s] = c.one / (c.one + fast_exp(-A[layer, j, s]))
-    elif code == TANH:
-        for s in range(n):
-            A[layer, j, s] = c.one - c.two / (fast_exp(c.two * A[layer, j, s]) + c.one)
-    elif code == RELU:
-        for s in range(n):
-            a = A[layer, j, s]
-            A[layer, j, s] = a if a > c.zero else c.zero
-    elif code == LEAKY_RELU:
-        for s in range(n):
-            a = A[layer, j, s]
-            A[layer, j, s] = a if a > c.zero else c.slope * a
-
-
-@inline
-def _backprop_sigma(code: int, G: Any, half: int, i: int, A: Any, layer: int, n: int) -> None:
-    """δ_i ← δ_i · σ'(a_i), σ' written from the output h = A[layer, i] = σ(a) (ReLU's kink: h > 0, as torch)."""
-    c = consts(A.dtype)
-    if code == SIGMOID:
-        for s in range(n):
-            h = A[layer, i, s]
-            G[half, i, s] *= h * (c.one - h)
-    elif code == TANH:
-        for s in range(n):
-            h = A[layer, i, s]
-            G[half, i, s] *= c.one - h * h
-    elif code == RELU:
-        for s in range(n):
-            G[half, i, s] = G[half, i, s] if A[layer, i, s] > c.zero else c.zero
-    elif code == LEAKY_RELU:
-        for s in range(n):
-            G[half, i, s] = G[half, i, s] if A[layer, i, s] > c.zero else c.slope * G[half, i, s]
 
 
 @inline
@@ -146,12 +117,12 @@ def _forward(p: Any, k: int, depth: int, widths: Any, w_off: Any, b_off: Any, co
                 for s in range(n):
                     A[layer + 1, j, s] = Z[j, s] + bj
                 if layer < depth - 1:
-                    _activate(code, A, layer + 1, j, n)
+                    activate(code, A, layer + 1, j, n)
             continue
         for j in range(n_out):
             _combine(p, w + j * n_in, 1, n_in, A, layer, A, layer + 1, j, p[b + j] if b >= 0 else zero, n)
             if layer < depth - 1:
-                _activate(code, A, layer + 1, j, n)
+                activate(code, A, layer + 1, j, n)
 
 
 @inline
@@ -261,21 +232,38 @@ def _backward(p: Any, g: Any, k: int, depth: int, widths: Any, w_off: Any, b_off
                 for i in range(n_in):
                     for s in range(n):
                         G[1 - half, i, s] = below[i, s]
-                    _backprop_sigma(code, G, 1 - half, i, A, layer, n)
+                    backprop_sigma(code, G, 1 - half, i, A, layer, n)
                 half = 1 - half
             continue
         for j in range(n_out):
             row = w + j * n_in
+            if n_in <= 2:  # the 2-D tasks' first layer: two weights and the bias, no padded rows
+                g0, g1, gb = zero, zero, zero
+                for s in range(n):
+                    d = G[half, j, s]
+                    g0 += d * A[layer, 0, s]
+                    g1 += d * A[layer, n_in - 1, s]
+                    gb += d
+                g[row] = g0 + decay * p[row]
+                if n_in == 2:
+                    g[row + 1] = g1 + decay * p[row + 1]
+                if b >= 0:
+                    g[b + j] = gb
+                continue
+            if b >= 0:  # the bias's gradient Σ_s δ_j, once (not in every pass below)
+                gb = zero
+                for s in range(n):
+                    gb += G[half, j, s]
+                g[b + j] = gb
             for q in range(0, n_in, 4):
                 q1, q2, q3 = min(q + 1, n_in - 1), min(q + 2, n_in - 1), min(q + 3, n_in - 1)
-                g0, g1, g2, g3, gb = zero, zero, zero, zero, zero
+                g0, g1, g2, g3 = zero, zero, zero, zero
                 for s in range(n):
                     d = G[half, j, s]
                     g0 += d * A[layer, q, s]
                     g1 += d * A[layer, q1, s]
                     g2 += d * A[layer, q2, s]
                     g3 += d * A[layer, q3, s]
-                    gb += d
                 g[row + q] = g0 + decay * p[row + q]
                 if q + 1 < n_in:
                     g[row + q1] = g1 + decay * p[row + q1]
@@ -283,8 +271,24 @@ def _backward(p: Any, g: Any, k: int, depth: int, widths: Any, w_off: Any, b_off
                     g[row + q2] = g2 + decay * p[row + q2]
                 if q + 3 < n_in:
                     g[row + q3] = g3 + decay * p[row + q3]
-                if q == 0 and b >= 0:
-                    g[b + j] = gb
+        if layer == 1 and n_out == 1 and code == RELU and widths[k, 0] <= 2:
+            # the 2-D tasks' one hidden ReLU layer: each unit's δ made and its first-layer gradient (two
+            # weights, the bias) summed in the same pass, the δ never stored
+            f, w0, b0 = widths[k, 0], w_off[k, 0], b_off[k, 0]
+            for i in range(n_in):
+                wi = p[w + i]
+                g0, g1, gb = zero, zero, zero
+                for s in range(n):
+                    d = wi * G[half, 0, s] if A[1, i, s] > zero else zero
+                    g0 += d * A[0, 0, s]
+                    g1 += d * A[0, f - 1, s]
+                    gb += d
+                g[w0 + i * f] = g0 + decay * p[w0 + i * f]
+                if f == 2:
+                    g[w0 + i * f + 1] = g1 + decay * p[w0 + i * f + 1]
+                if b0 >= 0:
+                    g[b0 + i] = gb
+            return
         if layer:
             for i in range(n_in):  # δ_i = σ'(a_i) Σ_j W[j, i] δ_j
                 if n_out == 1 and code == RELU:  # a single output's δ, scaled and masked in one pass
@@ -293,7 +297,7 @@ def _backward(p: Any, g: Any, k: int, depth: int, widths: Any, w_off: Any, b_off
                         G[1 - half, i, s] = wi * G[half, 0, s] if A[layer, i, s] > zero else zero
                     continue
                 _combine(p, w + i, n_in, n_out, G, half, G, 1 - half, i, zero, n)
-                _backprop_sigma(code, G, 1 - half, i, A, layer, n)
+                backprop_sigma(code, G, 1 - half, i, A, layer, n)
             half = 1 - half
 
 

@@ -132,3 +132,49 @@ def log1p01(e: Any) -> Any:
     for i in range(len(c.log_c) - 2, -1, -1):
         p = p * s2 + c.log_c[i]
     return c.two * s * p
+
+
+# Activations, each forward beside its derivative, over one unit's samples in place (fused.py's layers).
+# A (layers + 1, width, samples) holds every layer's output, G (2, width, samples) the deltas.
+ACTIVATION_CODES = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4}
+IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU = range(5)
+
+
+@inline
+def activate(code: int, A: Any, layer: int, j: int, n: int) -> None:
+    """h = σ(a) in place over unit j's samples; one explicit loop per activation, so each vectorises."""
+    c = consts(A.dtype)
+    if code == SIGMOID:
+        for s in range(n):
+            A[layer, j, s] = c.one / (c.one + fast_exp(-A[layer, j, s]))
+    elif code == TANH:
+        for s in range(n):
+            A[layer, j, s] = c.one - c.two / (fast_exp(c.two * A[layer, j, s]) + c.one)
+    elif code == RELU:
+        for s in range(n):
+            a = A[layer, j, s]
+            A[layer, j, s] = a if a > c.zero else c.zero
+    elif code == LEAKY_RELU:
+        for s in range(n):
+            a = A[layer, j, s]
+            A[layer, j, s] = a if a > c.zero else c.slope * a
+
+
+@inline
+def backprop_sigma(code: int, G: Any, half: int, i: int, A: Any, layer: int, n: int) -> None:
+    """δ_i ← δ_i · σ'(a_i), σ' written from the output h = A[layer, i] = σ(a) (ReLU's kink: h > 0, as torch)."""
+    c = consts(A.dtype)
+    if code == SIGMOID:
+        for s in range(n):
+            h = A[layer, i, s]
+            G[half, i, s] *= h * (c.one - h)
+    elif code == TANH:
+        for s in range(n):
+            h = A[layer, i, s]
+            G[half, i, s] *= c.one - h * h
+    elif code == RELU:
+        for s in range(n):
+            G[half, i, s] = G[half, i, s] if A[layer, i, s] > c.zero else c.zero
+    elif code == LEAKY_RELU:
+        for s in range(n):
+            G[half, i, s] = G[half, i, s] if A[layer, i, s] > c.zero else c.slope * G[half, i, s]
