@@ -115,22 +115,14 @@ class NumpyMLP:
         if optimizer not in ("sgd", "momentum", "adam"):
             raise ConfigError(f"unknown optimizer {optimizer!r}; choose one of 'adam', 'momentum', 'sgd'")
         self.optimizer, self.momentum, self.penalty = optimizer, float(momentum), penalty
-        sizes = [W.size + (0 if b is None else b.size) for W, b in zip(weights, biases, strict=True)]
+        self.shapes = [(W.shape, None if b is None else b.shape) for W, b in zip(weights, biases, strict=True)]
         self.dtype = np.dtype(dtype)  # float32: the playground's (NumPy vectorises its tanh and exp, ~10×)
-        self.theta = np.empty(sum(sizes), dtype=self.dtype)
-        self.weights: list[np.ndarray] = []
-        self.biases: list[np.ndarray | None] = []
-        at = 0
-        for W, b in zip(weights, biases, strict=True):
-            self.weights.append(self.theta[at:at + W.size].reshape(W.shape))
-            self.weights[-1][...] = W
-            at += W.size
-            if b is None:
-                self.biases.append(None)
-            else:
-                self.biases.append(self.theta[at:at + b.size])
-                self.biases[-1][...] = b  # type: ignore[index]
-                at += b.size
+        size = sum(W.size + (0 if b is None else b.size) for W, b in zip(weights, biases, strict=True))
+        self.theta = np.empty(size, dtype=self.dtype)
+        self.weights, self.biases = self._views(self.theta)
+        for view, value in zip([*self.weights, *self.biases], [*weights, *biases], strict=True):
+            if view is not None:
+                view[...] = value
         self.state = optimizers.init_state(self.theta)
 
     # -- forward and backward, side by side ---------------------------------------------------------------
@@ -178,14 +170,16 @@ class NumpyMLP:
         return 0.5 * alpha / n_b * float(sum((W * W).sum() for W in self.weights))
 
     def _views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+        """Each layer's W and b as views into a flat vector laid out as θ (layer by layer, W then b)."""
         ws: list[np.ndarray] = []
         bs: list[np.ndarray | None] = []
         at = 0
-        for W, b in zip(self.weights, self.biases, strict=True):
-            ws.append(flat[at:at + W.size].reshape(W.shape))
-            at += W.size
-            bs.append(None if b is None else flat[at:at + b.size])
-            at += 0 if b is None else b.size
+        for w_shape, b_shape in self.shapes:
+            size = int(np.prod(w_shape))
+            ws.append(flat[at:at + size].reshape(w_shape))
+            at += size
+            bs.append(None if b_shape is None else flat[at:at + b_shape[0]])
+            at += 0 if b_shape is None else b_shape[0]
         return ws, bs
 
     # -- what fit_numpy needs (train.numpy_loop.NumpyModel) -----------------------------------------------
@@ -198,8 +192,9 @@ class NumpyMLP:
 
     def loss(self, X: np.ndarray, t: np.ndarray, alpha: float = 0.0) -> float:
         """The data loss (plus the penalty when α > 0) on (X, t)."""
-        objective, _ = self.gradient(X, t, alpha) if alpha else (self.loss_grad(self.forward(X)[2], t)[0], None)
-        return objective
+        if alpha:
+            return self.gradient(X, t, alpha)[0]
+        return self.loss_grad(self.forward(X)[2], t)[0]
 
     def predict_output(self, X: np.ndarray) -> np.ndarray:
         """The logits (N, C)."""
