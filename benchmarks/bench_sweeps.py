@@ -170,7 +170,7 @@ def w1(ks: list[int], sample: int) -> tuple[list[str], float]:
     cores = os.cpu_count() or 1
     peaks = {t: sgemm_peak(t) for t in sorted({1, cores})}
     torch.set_num_threads(1)
-    configs = w1_configs(max(ks))
+    configs = w1_configs(max([*ks, sample]))  # --cli-only: no ensemble sizes, the loops still need `sample`
     loops: dict[str, float | None] = {}
     loops["scikit-learn MLPClassifier loop"] = rate(sklearn_fit(X, y), configs[:sample])
     loops["neuronlab MLPClassifier loop (compiled engine, the default)"] = rate(ours_single(X, y, "fused"),
