@@ -22,7 +22,7 @@ from lab_process import LabProcess
 from neuronlab.classroom import Classroom
 from neuronlab.playground import PlaygroundConfig, Session
 
-pytestmark = pytest.mark.slow  # two workers each import torch: ~20-40 s to start on a busy 2-core machine
+pytestmark = pytest.mark.slow  # two worker processes of the lab, each importing scikit-learn and SciPy
 
 CONFIG = {"task": "xor", "hidden": [3], "seed": 4}
 

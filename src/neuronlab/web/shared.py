@@ -1,7 +1,7 @@
 """Sessions and uploaded tables that survive a request landing on another worker process.
 
 ``neuronlab lab --workers N`` serves a class from N processes, and the kernel hands each new connection
-to any of them.  A session's torch modules cannot move between processes, but its state can: the config
+to any of them.  A session's network lives in one process's memory, but its state can move: the config
 and what the page's URL carries besides (epoch and hand-set weights; a neuron's step count) replay it
 exactly.  So the store (:class:`~neuronlab.store.sessions.SessionStates`) holds that state with a version,
 and each process keeps its own copy as a cache:
