@@ -1,4 +1,5 @@
-"""Shared by the browser tests: the lab on a free 127.0.0.1 port with a fresh store, and Debian's chromium.
+"""Shared by the web tests: the app on a fresh SQLite or PostgreSQL store (``db_url``, ``client``); for the
+browser tests, the lab on a free 127.0.0.1 port with a fresh store, and Debian's chromium.
 
 Never a browser download: chromium is the system's (/usr/bin/chromium), driven by Playwright.
 Screenshots go to test-artifacts/ (gitignored).
@@ -11,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from lab_process import serving
+
+from neuronlab.web import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
@@ -69,3 +73,20 @@ def page(browser: Any) -> Iterator[Any]:
     yield pg
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh store's URL, once on SQLite and once on a real PostgreSQL."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_db_url"))
+    return f"sqlite:///{tmp_path / 'lab.db'}"
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    """The whole app on that store, through its lifespan."""
+    app = create_app(db_url)
+    with TestClient(app) as c:
+        yield c
+    app.state.store.close()

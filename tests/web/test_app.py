@@ -23,21 +23,6 @@ from neuronlab.web.app import MAX_BODY_BYTES
 STATIC = Path(__file__).parents[2] / "src" / "neuronlab" / "web" / "static"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return str(request.getfixturevalue("postgres_db_url"))
-    return f"sqlite:///{tmp_path / 'lab.db'}"
-
-
-@pytest.fixture
-def client(db_url: str) -> Iterator[TestClient]:
-    app = create_app(db_url)
-    with TestClient(app) as c:
-        yield c
-    app.state.store.close()
-
-
 @pytest.fixture
 def sqlite_client(tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(tmp_path / "lab.db")

@@ -9,22 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from playground_links import start, state_of
 
 from neuronlab.classroom import Classroom
 from neuronlab.web import create_app
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return str(request.getfixturevalue("postgres_db_url"))
-    return f"sqlite:///{tmp_path / 'lab.db'}"
 
 
 @dataclass
@@ -56,34 +47,11 @@ def lab(db_url: str) -> Iterator[Lab]:
     app.state.store.close()
 
 
-def _session(c: TestClient, config: dict[str, Any], epoch: int = 0, edits: list[dict[str, Any]] | None = None) -> Any:
-    answer = c.post("/api/playground", json={"config": config, "epoch": epoch, "edits": edits or []})
-    assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
-def _config_of(url: str) -> tuple[dict[str, Any], int, list[dict[str, Any]]]:
-    """What playground.js's fromUrl + configOf make of a link (the same parsing, in Python)."""
-    q = {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
-    num = {"train_ratio": float, "seed": int, "eta": float, "alpha": float, "batch_size": int,
-           "noise": float, "n_samples": int}
-    config: dict[str, Any] = {k: num[k](v) if k in num else v for k, v in q.items()
-                              if k not in ("epoch", "edits", "features", "hidden", "bias")}
-    config.update(features=q["features"].split(","), hidden=[int(w) for w in q["hidden"].split(",") if w],
-                  bias=q["bias"] == "1")
-    edits = []
-    for part in filter(None, q.get("edits", "").split(";")):
-        e, layer, row, col, value = part.split(":")
-        edits.append({"epoch": int(e), "layer": int(layer), "row": int(row), "col": None if col == "b" else int(col),
-                      "value": float(value)})
-    return config, int(q.get("epoch", 0)), edits
-
-
 def test_save_from_the_playground_then_a_classmate_replays_the_same_state(lab: Lab) -> None:
     c = lab.client
     config = {"task": "xor", "hidden": [3], "activation": "relu", "eta": 0.2, "seed": 4, "noise": 0.1}
     edits = [{"epoch": 2, "layer": 0, "row": 1, "col": None, "value": -0.75}]
-    ada_session = _session(c, config, epoch=6, edits=edits)
+    ada_session = start(c, config, epoch=6, edits=edits)
     saved = c.post(f"/api/class/playground/{ada_session['id']}/save", json={"note": "relu on xor, bias set by hand"},
                    headers=lab.auth(lab.ada))
     assert saved.status_code == 201, saved.text
@@ -94,8 +62,8 @@ def test_save_from_the_playground_then_a_classmate_replays_the_same_state(lab: L
     # Bob reads the feed and opens the link: his own new session, the same weights at the same epoch.
     (seen,) = c.get(f"/api/class/classes/{lab.class_id}/feed", headers=lab.auth(lab.bob)).json()
     assert seen["run_id"] == entry["run_id"] and seen["mine"] is False
-    config_b, epoch_b, edits_b = _config_of(seen["playground_url"])
-    bob_session = _session(c, config_b, epoch_b, edits_b)
+    config_b, epoch_b, edits_b = state_of(seen["playground_url"])
+    bob_session = start(c, config_b, epoch_b, edits_b)
     assert bob_session["id"] != ada_session["id"]
     assert bob_session["state"]["epoch"] == 6 and bob_session["state"]["edits"] == ada_session["state"]["edits"]
     assert bob_session["frame"]["weights"] == ada_session["frame"]["weights"]
@@ -105,7 +73,7 @@ def test_save_from_the_playground_then_a_classmate_replays_the_same_state(lab: L
 
 def test_class_runs_stay_out_of_the_open_run_browser(lab: Lab) -> None:
     c = lab.client
-    sid = _session(c, {"task": "xor"}, epoch=2)["id"]
+    sid = start(c, {"task": "xor"}, epoch=2)["id"]
     lab_wide = c.post(f"/api/playground/{sid}/save").json()["run_id"]
     mine = c.post(f"/api/class/playground/{sid}/save", headers=lab.auth(lab.ada)).json()["run_id"]
     assert [r["id"] for r in c.get("/api/runs").json()] == [lab_wide]
@@ -122,7 +90,7 @@ def test_feed_filters_hides_and_refuses_strangers(lab: Lab) -> None:
     c = lab.client
     ids = {}
     for who, task in (("ada", "xor"), ("bob", "moons"), ("ada", "moons")):
-        sid = _session(c, {"task": task})["id"]
+        sid = start(c, {"task": task})["id"]
         ids[(who, task)] = c.post(f"/api/class/playground/{sid}/save", json={"note": f"{who} on {task}"},
                                   headers=lab.auth(getattr(lab, who))).json()["run_id"]
     feed = f"/api/class/classes/{lab.class_id}/feed"

@@ -4,54 +4,11 @@ saved from the playground, with page URLs that replay them; a class's runs never
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 from fastapi.testclient import TestClient
+from playground_links import start, state_of
 
 from neuronlab.classroom import Classroom
-from neuronlab.web import create_app
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return str(request.getfixturevalue("postgres_db_url"))
-    return f"sqlite:///{tmp_path / 'lab.db'}"
-
-
-@pytest.fixture
-def client(db_url: str) -> Iterator[TestClient]:
-    app = create_app(db_url)
-    with TestClient(app) as c:
-        yield c
-    app.state.store.close()
-
-
-def start(c: TestClient, config: dict[str, Any], epoch: int = 0, edits: list[dict[str, Any]] | None = None) -> Any:
-    answer = c.post("/api/playground", json={"config": config, "epoch": epoch, "edits": edits or []})
-    assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
-def state_of(url: str) -> tuple[dict[str, Any], int, list[dict[str, Any]]]:
-    """What playground.js's fromUrl + configOf make of a page URL (the same parsing, in Python)."""
-    q = {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
-    num = {"train_ratio": float, "seed": int, "eta": float, "alpha": float, "batch_size": int,
-           "noise": float, "n_samples": int}
-    config: dict[str, Any] = {k: num[k](v) if k in num else v for k, v in q.items()
-                              if k not in ("epoch", "edits", "features", "hidden", "bias")}
-    config.update(features=q["features"].split(","), hidden=[int(w) for w in q["hidden"].split(",") if w],
-                  bias=q["bias"] == "1")
-    edits = []
-    for part in filter(None, q.get("edits", "").split(";")):
-        e, layer, row, col, value = part.split(":")
-        edits.append({"epoch": int(e), "layer": int(layer), "row": int(row), "col": None if col == "b" else int(col),
-                      "value": float(value)})
-    return config, int(q.get("epoch", 0)), edits
 
 
 def test_presets_list_curated_and_saved_runs_that_replay(client: TestClient, db_url: str) -> None:
