@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import new_page
 from fastapi.testclient import TestClient
 from lab_process import serving
 
@@ -66,10 +67,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A fresh page (own context, so own localStorage); any uncaught page error fails the test."""
-    context = browser.new_context(viewport={"width": 1300, "height": 950})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, pg, errors = new_page(browser, {"width": 1300, "height": 950})
     yield pg
     context.close()
     assert not errors, errors

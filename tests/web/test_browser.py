@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from browsing import ready
 
 from neuronlab.nn.neuron import Neuron
 from neuronlab.playground import NeuronConfig
@@ -20,18 +21,13 @@ from neuronlab.playground.neuron import neuron_inputs
 pytestmark = pytest.mark.slow
 
 
-def ready(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready='1']", timeout=20_000)
-
-
 def boundary(page: Any) -> str:
     return str(page.evaluate("document.querySelector('#boundary').toDataURL()"))
 
 
 def test_activation_training_and_the_url_restore_the_same_state(page: Any, browser: Any, lab_url: str,
                                                                   artifacts: Path) -> None:
-    ready(page, f"{lab_url}/playground")
+    ready(page, f"{lab_url}/playground", timeout=20_000)
     tanh = boundary(page)
     old = page.evaluate("lab.session")
     page.select_option("#activation", "relu")
@@ -60,7 +56,7 @@ def test_activation_training_and_the_url_restore_the_same_state(page: Any, brows
     # The URL alone rebuilds the state: same controls, same epoch, same weights, same picture.
     other = browser.new_page(viewport={"width": 1300, "height": 950})
     try:
-        ready(other, page.url)
+        ready(other, page.url, timeout=20_000)
         assert other.input_value("#activation") == "relu"
         assert other.evaluate("lab.frame.epoch") == epoch
         assert other.evaluate("JSON.stringify(lab.frame.weights)") == page.evaluate("JSON.stringify(lab.frame.weights)")
@@ -71,7 +67,7 @@ def test_activation_training_and_the_url_restore_the_same_state(page: Any, brows
 
 
 def test_bad_input_shows_a_clear_error_and_save_as_run(page: Any, lab_url: str, artifacts: Path) -> None:
-    ready(page, f"{lab_url}/playground?task=xor")
+    ready(page, f"{lab_url}/playground?task=xor", timeout=20_000)
     page.fill("#eta", "-1")
     page.locator("#eta").blur()  # a changed input fires "change" when it loses focus
     page.wait_for_function("document.querySelector('#error').textContent.length > 0")
@@ -102,7 +98,7 @@ def _numbers(text: str) -> list[float]:
 
 
 def test_single_neuron_step_through_shows_neuron_step(page: Any, lab_url: str, artifacts: Path) -> None:
-    ready(page, f"{lab_url}/neuron?task=and&eta=0.05&seed=0")
+    ready(page, f"{lab_url}/neuron?task=and&eta=0.05&seed=0", timeout=20_000)
     config = NeuronConfig(task="and", eta=0.05, seed=0)
     X, t, _ = neuron_inputs(config)
     oracle = Neuron(2, "sigmoid", seed=0)
@@ -132,9 +128,10 @@ def test_submit_from_the_playground_to_the_scoreboard(page: Any, lab_url: str, l
     code = room.issue_join_codes(class_id=info.id, instructor_token=instructor, n=1)[0]
     _, token = room.join(code=code, name="ada")
 
-    ready(page, f"{lab_url}/playground?task=moons&eta=0.5")
+    ready(page, f"{lab_url}/playground?task=moons&eta=0.5", timeout=20_000)
     page.evaluate(f"localStorage.setItem('neuronlab-student-token', {token!r})")
-    ready(page, f"{lab_url}/playground?task=moons&eta=0.5")  # the class-task picker lists the joined class's tasks
+    # the class-task picker lists the joined class's tasks
+    ready(page, f"{lab_url}/playground?task=moons&eta=0.5", timeout=20_000)
     page.wait_for_selector(f"#class-task option[value='{task.id}']", state="attached")
     page.fill("#epf", "50")
     page.click("#step")

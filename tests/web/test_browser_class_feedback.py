@@ -10,13 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import ready
 
 pytestmark = pytest.mark.slow
-
-
-def ready(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
 
 
 def test_class_task_picker_mismatch_own_result_and_quota(page: Any, lab_url: str, lab_db: str,

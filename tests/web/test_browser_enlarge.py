@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import new_page, ready
 
 pytestmark = pytest.mark.slow
 
@@ -38,11 +39,6 @@ PIXELS = """(() => { const d = document.querySelector('#boundary').getContext('2
 OUTPUT = "showing the model's output"
 
 
-def ready(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
-
-
 def neuron(layer: int, index: int) -> str:
     return f"#network .neuron[data-layer='{layer}'][data-index='{index}']"
 
@@ -50,10 +46,7 @@ def neuron(layer: int, index: int) -> str:
 def test_hovering_or_focusing_a_neuron_shows_its_map_and_leaving_restores(browser: Any, lab_url: str,
                                                                           artifacts: Path) -> None:
     for name, viewport in VIEWPORTS.items():
-        context = browser.new_context(viewport=viewport)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+        context, page, errors = new_page(browser, viewport)
         try:
             ready(page, f"{lab_url}/playground?task=xor&hidden=4,3&epoch=20&test=0")
             output = page.evaluate(PIXELS)

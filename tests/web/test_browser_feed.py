@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import ready
 
 from neuronlab.classroom import Classroom
 
@@ -36,11 +37,6 @@ def student(browser: Any, lab_url: str, token: str, **options: Any) -> Iterator[
     assert not errors, errors
 
 
-def ready(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready='1']", timeout=90_000)
-
-
 def state_of(page: Any) -> Any:
     return page.evaluate("({session: lab.session, epoch: lab.frame.epoch, weights: lab.frame.weights, "
                          "edits: lab.state.edits, loss: lab.frame.train_loss, "
@@ -61,7 +57,7 @@ def test_two_students_share_a_run_and_a_stranger_sees_nothing(browser: Any, lab_
 
     # Ada: a trained state with a bias set by hand, saved to her class with a note.
     with student(browser, lab_url, ada) as page:
-        ready(page, f"{lab_url}/playground?{STATE}")
+        ready(page, f"{lab_url}/playground?{STATE}", timeout=90_000)
         page.wait_for_function("lab.frame && lab.frame.epoch === 12", timeout=90_000)
         saved = state_of(page)
         page.fill("#class-note", "relu on xor: one neuron's bias set to -0.75 at epoch 2")
@@ -71,7 +67,7 @@ def test_two_students_share_a_run_and_a_stranger_sees_nothing(browser: Any, lab_
 
     # Bob: the feed lists it; Tab to its link, Enter: his own playground, the same state.
     with student(browser, lab_url, bob) as page:
-        ready(page, feed_url)
+        ready(page, feed_url, timeout=90_000)
         page.wait_for_selector("#entries li")
         entry = page.text_content("#entries li")
         assert "Ada" in entry and "bias set to -0.75" in entry and "test accuracy" in entry and "ceiling" in entry
@@ -93,19 +89,19 @@ def test_two_students_share_a_run_and_a_stranger_sees_nothing(browser: Any, lab_
 
     # The instructor hides it; Bob's feed no longer shows it (the instructor's still does, marked).
     with student(browser, lab_url, instructor) as page:
-        ready(page, feed_url)
+        ready(page, feed_url, timeout=90_000)
         page.wait_for_selector("#entries li button.hide")
         page.click("#entries li button.hide")
         page.wait_for_selector("#entries li.hidden-entry")
         assert "hidden by the instructor" in page.text_content("#entries li")
     with student(browser, lab_url, bob) as page:
-        ready(page, feed_url)
+        ready(page, feed_url, timeout=90_000)
         assert page.locator("#entries li").count() == 0 and "No runs saved yet" in page.text_content("#result")
 
     # Eve, of another class, on a phone: refused in one line, and the open run browser lists nothing of it.
     with student(browser, lab_url, eve, viewport={"width": 375, "height": 740}, is_mobile=True,
                  has_touch=True) as page:
-        ready(page, feed_url)
+        ready(page, feed_url, timeout=90_000)
         assert page.get_attribute("#result", "class") == "error"
         assert f"not in class {cls.id}" in page.text_content("#result")
         assert page.locator("#entries li").count() == 0
@@ -113,6 +109,6 @@ def test_two_students_share_a_run_and_a_stranger_sees_nothing(browser: Any, lab_
         page.screenshot(path=str(artifacts / "class_feed_stranger_phone.png"), full_page=True)
         assert page.request.get(f"{lab_url}/api/runs").json() == []  # this module's lab holds Ada's run only
         assert page.request.get(f"{lab_url}/runs/1").status == 404
-        ready(page, f"{lab_url}/class/{other.id}/feed")
+        ready(page, f"{lab_url}/class/{other.id}/feed", timeout=90_000)
         assert "No runs saved yet" in page.text_content("#result")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

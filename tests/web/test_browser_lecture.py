@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from browsing import new_page, ready
 
 pytestmark = pytest.mark.slow
 
@@ -20,11 +21,6 @@ GONE = ["eta", "regularization", "alpha", "batch_size", "optimizer", "loss", "f-
         "sw-layer", "sw-row", "sw-col", "sw-value", "class-task", "submit", "class-note", "share", "preset",
         "preset-apply"]
 KEPT = ["task", "seed", "hidden", "activation", "bias", "play", "step", "reset", "show-test"]  # … and some kept
-
-
-def ready(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
 
 
 def query(page: Any) -> dict[str, str]:
@@ -48,10 +44,7 @@ def tab_stops(page: Any, presses: int = 150) -> set[str]:
 def test_hidden_controls_are_gone_for_mouse_and_keyboard_and_stay_hidden(browser: Any, lab_url: str,
                                                                          artifacts: Path) -> None:
     for name, viewport in VIEWPORTS.items():
-        context = browser.new_context(viewport=viewport)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+        context, page, errors = new_page(browser, viewport)
         try:
             ready(page, f"{lab_url}/playground?task=xor&hidden=2&hide=training,features,set-weight,class,presets")
             for control in GONE:

@@ -13,15 +13,11 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from browsing import ready
 
 from neuronlab.playground.export import load_network
 
 pytestmark = pytest.mark.slow
-
-
-def ready(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
 
 
 def test_export_python_downloads_a_script_that_runs_and_json_loads_back(page: Any, lab_url: str, tmp_path: Path,

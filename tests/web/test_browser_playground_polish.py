@@ -10,24 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import new_page, ready
 
 pytestmark = pytest.mark.slow
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-
-
-def ready(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
-
-
-def new_page(browser: Any, viewport: dict[str, int]) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return context, page, errors
 
 
 def test_a_2d_task_after_a_1d_one_gets_x2_back(page: Any, lab_url: str) -> None:

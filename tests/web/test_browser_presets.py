@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from browsing import new_page, ready
 
 from neuronlab.playground import PlaygroundConfig, Session
 from neuronlab.store import RunStore
@@ -19,11 +20,6 @@ from neuronlab.store import RunStore
 pytestmark = pytest.mark.slow
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-def ready(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
 
 
 def saved_run(db: str, config: PlaygroundConfig, epochs: int) -> tuple[int, float]:
@@ -48,10 +44,7 @@ def test_presets_for_moons_list_saved_runs_best_first_and_apply(browser: Any, la
     best, best_score = saved_run(lab_db, PlaygroundConfig(task="moons", hidden=(6,), optimizer="adam", eta=0.03), 150)
     assert best_score > weak_score
     for name, viewport in VIEWPORTS.items():
-        context = browser.new_context(viewport=viewport)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+        context, page, errors = new_page(browser, viewport)
         try:
             ready(page, f"{lab_url}/playground?task=moons&hide=eta")
             page.wait_for_function("document.querySelectorAll('#preset option[value^=s]').length === 2")

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import browsing
 import numpy as np
 import pytest
 
@@ -73,8 +74,8 @@ def test_the_sample_is_the_same_on_every_call(lab_url: str, thumbs: tuple[bytes,
 
 
 def ready(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    """The page ready, and its thumbnails drawn (they load after the first frame)."""
+    browsing.ready(page, url)
     page.wait_for_selector("#thumbs button.thumb", timeout=30_000)
 
 
@@ -157,10 +158,7 @@ def test_tab_and_enter_or_space_pick_a_task_by_keyboard(page: Any, lab_url: str)
 @pytest.mark.parametrize(("name", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
 def test_the_thumbnails_wrap_inside_the_screen(browser: Any, lab_url: str, artifacts: Path, name: str,
                                                viewport: dict[str, int]) -> None:
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page, errors = browsing.new_page(browser, viewport)
     try:
         ready(page, f"{lab_url}/playground?task=gauss_bumps")
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
