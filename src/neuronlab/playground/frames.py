@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from neuronlab.nn.activations import get_activation
+from neuronlab.train import numpy_mlp
 
 GRID = 40  # boundary heatmap, cells per side (2-D tasks)
 NEURON_GRID = 16  # per-neuron heatmaps
@@ -83,30 +84,18 @@ def decode(text: str) -> np.ndarray:
 
 def forward(layers: list[tuple[np.ndarray, np.ndarray | None]], activation: str,
             X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """The MLP's forward pass in NumPy: (hidden outputs per layer, logits), same math as ``nn.mlp.MLP``.
-
-    Computed in X's float type (the layers are cast to it): float32 for the drawing grids."""
-    sigma = get_activation(activation)
-    hidden: list[np.ndarray] = []
-    h = X
-    for i, (W, b) in enumerate(layers):
-        a = h @ W.T.astype(X.dtype, copy=False)  # (N, n_out)
-        if b is not None:
-            a += b.astype(X.dtype, copy=False)
-        if i == len(layers) - 1:
-            return hidden, a
-        h = sigma.f(a)  # the table's function itself keeps the float type (its __call__ makes float64)
-        hidden.append(h)
-    raise AssertionError("an MLP has at least one layer")
+    """The MLP's forward pass in X's float type (float32 here): (hidden outputs per layer, logits), the
+    training engine's own (``train.numpy_mlp.forward``)."""
+    inputs, _, logits = numpy_mlp.forward(layers, get_activation(activation), X)
+    return inputs[1:], logits  # each hidden layer's output is the next layer's input
 
 
 def head(kind: str, logits: np.ndarray) -> np.ndarray:
     """Probabilities of class 1 (binary, (N,)), class probabilities (multiclass, (N, C)), or values."""
-    if kind == "binary":  # σ(z) = ½ + ½ tanh(z/2): no overflow, and NumPy vectorises float32's tanh
-        return 0.5 + 0.5 * np.tanh(0.5 * logits[:, 0])
+    if kind == "binary":
+        return numpy_mlp.sigmoid(logits[:, 0])
     if kind == "multiclass":
-        z = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return z / z.sum(axis=1, keepdims=True)
+        return numpy_mlp.softmax(logits)
     return logits[:, 0]
 
 

@@ -24,20 +24,43 @@ from typing import Literal
 import numpy as np
 
 from neuronlab.errors import ConfigError, valid_names
-from neuronlab.nn.activations import get_activation
+from neuronlab.nn.activations import Activation, get_activation
 from neuronlab.train import optimizers
 
 Penalty = Literal["l1", "l2"]
 LossGrad = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]  # (z, t) → (loss, dL/dz)
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # σ(z) without overflow for any z
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """σ(z) = ½ (1 + tanh(z/2)): no overflow for any z, in z's float type (NumPy vectorises float32's tanh)."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Each row's softmax (N, C), shifted by its maximum so that exp never overflows."""
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
+
+
+def forward(layers: Sequence[tuple[np.ndarray, np.ndarray | None]], sigma: Activation, X: np.ndarray
+            ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """An MLP's forward pass in X's float type (the weights cast to it): (each layer's input h_l, the hidden
+    layers' pre-activations a_l, the logits z).  The training step keeps all three for backpropagation; the
+    playground's frames read the hidden outputs h_1 … and the logits."""
+    h = X
+    hs: list[np.ndarray] = []
+    pre: list[np.ndarray] = []
+    last = len(layers) - 1
+    for i, (W, b) in enumerate(layers):
+        hs.append(h)
+        a = h @ W.T.astype(h.dtype, copy=False)  # (N, n_out)
+        if b is not None:
+            a += b.astype(h.dtype, copy=False)
+        if i == last:
+            return hs, pre, a
+        pre.append(a)
+        h = sigma.f(a)  # the table's function keeps the float type (Activation.__call__ makes float64)
+    raise AssertionError("an MLP has at least one layer")
 
 
 def _onehot(t: np.ndarray, c: int, dtype: np.dtype) -> np.ndarray:
@@ -47,7 +70,7 @@ def _onehot(t: np.ndarray, c: int, dtype: np.dtype) -> np.ndarray:
 def _bce(z: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
     # L = mean(log(1 + e^z) − t z), fused so that it never overflows;  dL/dz = (σ(z) − t) / N
     loss = np.logaddexp(0.0, z) - t * z
-    return float(loss.mean()), (_sigmoid(z) - t) / z.size
+    return float(loss.mean()), (sigmoid(z) - t) / z.size
 
 
 def _cross_entropy(z: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
@@ -55,7 +78,7 @@ def _cross_entropy(z: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
     m = z.max(axis=1, keepdims=True)
     lse = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
     y = _onehot(t, z.shape[1], z.dtype)
-    return float((lse - (z * y).sum(axis=1)).mean()), (_softmax(z) - y) / len(z)
+    return float((lse - (z * y).sum(axis=1)).mean()), (softmax(z) - y) / len(z)
 
 
 def _mse(z: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
@@ -70,14 +93,14 @@ def _mae(z: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
 
 def _mse_sigmoid(z: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
     # the seed's e = t − y on a sigmoid output: L = mean((σ(z) − t)²);  dL/dz = 2 (y − t) y (1 − y) / N
-    y = _sigmoid(z)
+    y = sigmoid(z)
     e = y - t
     return float((e * e).mean()), 2.0 * e * y * (1.0 - y) / e.size
 
 
 def _mse_softmax(z: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
     # L = mean over N·C of (p − onehot)²;  with g = dL/dp = 2 (p − onehot) / (N C):  dL/dz = p ⊙ (g − Σ_c g p)
-    p = _softmax(z)
+    p = softmax(z)
     g = 2.0 * (p - _onehot(t, z.shape[1], z.dtype)) / p.size
     return float(((p - _onehot(t, z.shape[1], z.dtype)) ** 2).mean()), p * (g - (g * p).sum(axis=1, keepdims=True))
 
@@ -128,19 +151,8 @@ class NumpyMLP:
     # -- forward and backward, side by side ---------------------------------------------------------------
 
     def forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
-        """(inputs of each layer h_l, pre-activations a_l of the hidden layers, logits z)."""
-        h = np.asarray(X, dtype=self.dtype)
-        hs: list[np.ndarray] = []
-        pre: list[np.ndarray] = []
-        last = len(self.weights) - 1
-        for i, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            hs.append(h)
-            a = h @ W.T if b is None else h @ W.T + b  # (N, n_out)
-            if i == last:
-                return hs, pre, a
-            pre.append(a)
-            h = self.sigma.f(a)
-        raise AssertionError("an MLP has at least one layer")
+        """(inputs of each layer h_l, pre-activations a_l of the hidden layers, logits z): :func:`forward`."""
+        return forward(list(zip(self.weights, self.biases, strict=True)), self.sigma, np.asarray(X, dtype=self.dtype))
 
     def gradient(self, X: np.ndarray, t: np.ndarray, alpha: float = 0.0) -> tuple[float, np.ndarray]:
         """(the batch objective, its gradient dθ) by backpropagation."""
