@@ -29,17 +29,20 @@ seeds = [0, 1]
 
 [task]
 name = "moons"
-params = { n_samples = 150 }
+params = { n_samples = 1000 }
 
 [model]
 kind = "mlp"
 hidden = [16]
 
 [train]
-max_epochs = 200
+# each run trains its full 2,000 epochs (~0.1-0.3 s): chunks must still be training when the first result
+# is back, or there is no busy worker to kill (with 7 ms runs every chunk was done before the first callback)
+max_epochs = 2000
+tol = 0.0
 
 [sweep.grid]
-"model.hidden.0" = [4, 8, 16, 32]
+"model.hidden.0" = [64, 96, 128, 160]
 
 [sweep.random]
 count = 1
@@ -136,7 +139,7 @@ def test_dask_sweep_survives_a_killed_worker_and_records_each_run_once(cluster: 
             os.kill(pid, signal.SIGKILL)
             killed.update(addr=addr, pid=pid, tasks=len(busy[addr]))
 
-        outcomes = run_sweep(spec, store=store, executor="dask", scheduler=cluster, chunk_size=2,
+        outcomes = run_sweep(spec, store=store, executor="dask", scheduler=cluster, chunk_size=1,
                              on_result=kill_a_busy_worker)
     assert killed and killed["tasks"] >= 1, "no worker was busy when the first result came back"
 
@@ -146,9 +149,9 @@ def test_dask_sweep_survives_a_killed_worker_and_records_each_run_once(cluster: 
     assert {r.status for r in runs} == {"done"} and sorted(o.status for o in outcomes) == ["done"] * total
 
     # the same numbers as this process computes with the same chunks, and a re-run skips everything
-    here = run_sweep(spec, store=RunStore(tmp_path / "here.db"), executor="ensemble", chunk_size=2)
+    here = run_sweep(spec, store=RunStore(tmp_path / "here.db"), executor="ensemble", chunk_size=1)
     assert _metrics(outcomes) == _metrics(here)
-    again = run_sweep(spec, store=store, executor="dask", scheduler=cluster, chunk_size=2)
+    again = run_sweep(spec, store=store, executor="dask", scheduler=cluster, chunk_size=1)
     assert [o.status for o in again] == ["skipped"] * total
 
 
