@@ -124,6 +124,24 @@ def test_console_script_exits_2_without_traceback() -> None:
     assert "no_such_task" in proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["train", "moons", "--store", "x.db"], "--store"),     # an option the command does not have
+        (["train", "moons", "--epochs", "abc"], "--epochs"),    # a value of the wrong type
+        (["train"], "task"),                                    # a missing argument
+        (["trian", "moons"], "trian"),                          # a command that does not exist
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args: list[str], needle: str) -> None:
+    """Typer's own errors (before any command runs) read like ours: one line on stderr, exit 2, no panel."""
+    proc = subprocess.run([sys.executable, "-m", "neuronlab", *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert proc.stderr.startswith("error:") and needle in proc.stderr and "--help" in proc.stderr
+    assert "╭" not in proc.stderr and "Traceback" not in proc.stderr
+
+
 @pytest.mark.slow
 def test_demo_prints_table_and_writes_boundaries(tmp_path: Path) -> None:
     code, out = run("demo", "--out", str(tmp_path))

@@ -328,4 +328,23 @@ def figures_cmd(
 
 
 def main() -> None:
-    app()
+    """Run the CLI; a usage error (unknown option, a value of the wrong type, a missing argument) is one line.
+
+    Typer draws such errors as a multi-line panel; here they read like our own errors (``friendly``): one
+    line on stderr naming the problem and the help to read, exit status 2.
+    """
+    from neuronlab.cli_common import err_console
+
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ != "NoArgsIsHelpError":  # `neuronlab study` alone: Typer has printed its help
+            where = f"{ctx.command_path} --help" if ctx is not None else "neuronlab --help"
+            err_console.print(f"[bold red]error:[/] {escape(exc.format_message())} (see {escape(where)})",
+                              highlight=False, soft_wrap=True)
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        err_console.print("aborted", highlight=False)
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
