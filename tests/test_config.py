@@ -78,7 +78,9 @@ def test_the_estimators_expose_every_training_knob_with_its_default() -> None:
 
 def _just_outside(knob: config.Knob) -> list[Any]:
     """Values the declaration refuses: past each bound, and things that are no number at all."""
-    bad: list[Any] = [math.nan, "0.1", True] if knob.kind in (int, float) else ["nope"]
+    # an int too large for a float (a spec may hold one) and NaN as a NumPy scalar, beside plain Python types
+    bad: list[Any] = ([math.nan, np.float32("nan"), math.inf, 10**400, "0.1", True] if knob.kind in (int, float)
+                      else ["nope"])
     if knob.gt is not None:
         bad.append(knob.gt)
     if knob.ge is not None:
@@ -86,7 +88,7 @@ def _just_outside(knob: config.Knob) -> list[Any]:
     if knob.lt is not None:
         bad.append(knob.lt)
     if knob.kind is int:
-        bad.append(1.5)
+        bad += [1.5, 2.0, np.float64(2.0)]  # integral floats are not integers either
     return bad
 
 

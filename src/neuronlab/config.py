@@ -69,6 +69,9 @@ class Knob:
         """Whether ``value`` is allowed (booleans are not numbers here, NaN and inf never are)."""
         if value is None:
             return bool(self.none)
+        if type(value) is float or type(value) is int:  # the usual case, without the ABC checks below
+            return self._within(value) if self.kind is float or (self.kind is int and type(value) is int) \
+                else False
         if self.choices:
             return isinstance(value, str) and value in self.choices
         if self.kind is bool:
@@ -77,9 +80,15 @@ class Knob:
             return False
         if self.kind is int and not isinstance(value, Integral):
             return False
-        if not isinstance(value, Real) or not math.isfinite(value):
+        return isinstance(value, Real) and self._within(value)
+
+    def _within(self, value: float) -> bool:
+        """A finite number within the knob's bounds (an integer too large for a float is not)."""
+        try:
+            if not math.isfinite(value):
+                return False
+        except OverflowError:
             return False
-        value = float(value)
         return ((self.gt is None or value > self.gt) and (self.ge is None or value >= self.ge)
                 and (self.lt is None or value < self.lt) and (self.le is None or value <= self.le))
 

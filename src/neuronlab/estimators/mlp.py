@@ -113,9 +113,14 @@ class MLPBase(Net):
         return t
 
     def _first_problem(self, X: np.ndarray, t: np.ndarray, *, split: bool, memo: Memo | None = None) -> Problem:
-        self._check_size(*X.shape)
+        layers = self._layers(X.shape[1])
+        size = ("size", layers, X.shape[0], self.batch_size, bool(self.bias))  # all the size check depends on
+        if memo is None or size not in memo:
+            self._check_size(*X.shape)
+            if memo is not None:
+                memo[size] = True
         self._seed = fit_seed(self.random_state)
-        weights, biases = uniform_init(self._layers(X.shape[1]), self.bias, self._seed, self.dtype)
+        weights, biases = uniform_init(layers, self.bias, self._seed, self.dtype)
         if not (split and self.early_stopping):
             return self._problem(weights, biases, X, t, dtype=self.dtype, max_epochs=int(self.max_epochs))
         # the validation split depends only on the data, the seed and the fraction: drawn once per batch
