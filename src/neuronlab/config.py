@@ -80,10 +80,15 @@ class Knob:
             return False
         if self.kind is int and not isinstance(value, Integral):
             return False
-        return isinstance(value, Real) and self._within(value)
+        if not isinstance(value, Real):
+            return False
+        try:
+            return self._within(float(value))
+        except OverflowError:  # an integer type too large for a float
+            return False
 
     def _within(self, value: float) -> bool:
-        """A finite number within the knob's bounds (an integer too large for a float is not)."""
+        """A finite number within the knob's bounds (a Python int too large for a float is not)."""
         try:
             if not math.isfinite(value):
                 return False
