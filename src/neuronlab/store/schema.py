@@ -1,10 +1,14 @@
-"""Bringing a store's schema up to date with Alembic, safely when many processes open it at once.
+"""Bringing a store's schema up to date, safely when many processes open it at once.
 
 The revision is read first without any lock (the common case: already current, nothing to do).
 Otherwise one write transaction takes the migration lock (``BEGIN IMMEDIATE`` on SQLite, an advisory
 lock on PostgreSQL), reads the revision again and migrates inside that same transaction, so a crash
 leaves the old schema and a second process waits and then finds nothing to do.  A store whose revision
 this code does not know was written by a newer neuronlab: we refuse it and write nothing.
+
+Only an older store goes through Alembic.  A brand-new one replays the migrations' own DDL, frozen in
+``head_schema.py`` by :mod:`neuronlab.store.snapshot`, and a current one needs nothing: so the common
+CLI process (a sweep into a new or current store) never imports Alembic (~160 ms).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
 
+from neuronlab.store import head_schema
 from neuronlab.store.engine import WRITE, db_errors, describe, make_engine, resolve_url
 from neuronlab.store.errors import StoreError
 
@@ -23,6 +28,10 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest migration.  A constant, so that opening a store reads no migration file; a test checks it
+# against Alembic's ScriptDirectory, so a new migration without this update fails.
+HEAD_REVISION = "0004"
+DIALECTS = ("sqlite", "postgresql")  # the backends resolve_url accepts, each with its frozen DDL
 _PG_LOCK_KEY = 0x6E6C_5354  # "nlST": any constant both processes agree on
 
 
@@ -57,7 +66,7 @@ def known_revisions() -> tuple[str, ...]:
 
 def head_revision() -> str:
     """The newest schema revision this code knows."""
-    return known_revisions()[-1]
+    return HEAD_REVISION
 
 
 def _known() -> set[str]:
@@ -79,27 +88,39 @@ def _check_known(url: str, revision: str | None) -> None:
 
 
 def ensure_schema(engine: Engine, url: str, *, upgrade: bool = True) -> str:
-    """Check (and with ``upgrade``, migrate) the store's schema; returns its revision."""
-    head = head_revision()
+    """Check (and with ``upgrade``, create or migrate) the store's schema; returns its revision."""
     with db_errors(url):
         with engine.connect() as conn:
             revision = current_revision(conn)
-        if revision == head:
-            return head
+        if revision == HEAD_REVISION:
+            return HEAD_REVISION
         _check_known(url, revision)
         if not upgrade:
             raise StoreError(f"the store at {describe(url)} is at schema {revision or 'none'}, this "
-                             f"neuronlab needs {head}; run `neuronlab db upgrade`")
-        from alembic import command
-
+                             f"neuronlab needs {HEAD_REVISION}; run `neuronlab db upgrade`")
         with engine.execution_options(**WRITE).begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
             revision = current_revision(conn)  # again, under the lock: another process may have migrated
             _check_known(url, revision)
-            if revision != head:
+            if revision != HEAD_REVISION and not _create_head(conn):
+                from alembic import command
+
                 command.upgrade(alembic_config(conn), "head")
-    return head
+    return HEAD_REVISION
+
+
+def _create_head(conn: Connection) -> bool:
+    """On a brand-new store (no ``alembic_version`` table yet), create the head schema by replaying the
+    migrations' frozen DDL and record the head revision; False when Alembic must do it instead (an older
+    store, or a frozen DDL not matching ``HEAD_REVISION``, which a test forbids)."""
+    ddl = head_schema.DDL.get(conn.dialect.name)
+    if ddl is None or head_schema.REVISION != HEAD_REVISION or inspect(conn).has_table("alembic_version"):
+        return False
+    for statement in ddl:
+        conn.exec_driver_sql(statement)
+    conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": HEAD_REVISION})
+    return True
 
 
 def upgrade(url: str | None = None) -> str:
