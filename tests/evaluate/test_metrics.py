@@ -16,7 +16,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from neuronlab.errors import ConfigError, DataError
 from neuronlab.evaluate import classification_report, regression_report, score_task
-from neuronlab.evaluate.metrics import score_splits
+from neuronlab.evaluate.metrics import classification_reports, score_splits
 from neuronlab.tasks.base import split_task
 
 
@@ -238,6 +238,49 @@ def test_explicit_labels_equal_scikit_learn_or_fail_where_it_fails(
             classification_report(y_true, y_pred, labels=labels)
         return
     assert_same_report(classification_report(y_true, y_pred, labels=labels), theirs)
+
+
+@st.composite
+def label_pair_groups(draw: st.DrawFn) -> tuple[list[tuple[list[Any], list[Any]]], list[Any] | None]:
+    """Two to four (y_true, y_pred) pairs over the same classes — a run's splits — and one ``labels``."""
+    first = draw(label_problems(explicit=True))
+    classes = sorted({*first[0], *first[1]}, key=str)
+    pairs = [(first[0], first[1])]
+    for _ in range(draw(st.integers(1, 3))):
+        n = draw(st.integers(1, 60))
+        pairs.append((draw(st.lists(st.sampled_from(classes), min_size=n, max_size=n)),
+                      draw(st.lists(st.sampled_from(classes), min_size=n, max_size=n))))
+    return pairs, draw(st.sampled_from([None, first[2], sorted(classes, key=str)]))
+
+
+@settings(max_examples=250, deadline=None, derandomize=True, database=None)
+@given(label_pair_groups())
+def test_reports_of_several_pairs_at_once_equal_one_pair_at_a_time(
+    problem: tuple[list[tuple[list[Any], list[Any]]], list[Any] | None],
+) -> None:
+    """One unique and one bincount for all the pairs: the same bits as each pair alone, the same refusals."""
+    pairs, labels = problem
+    alone: list[dict[str, Any]] = []
+    for y_true, y_pred in pairs:
+        try:
+            alone.append(classification_report(y_true, y_pred, labels=labels))
+        except DataError:
+            with pytest.raises(DataError):
+                classification_reports(pairs, labels)
+            return
+    together = classification_reports(pairs, labels)
+    assert json.dumps(together) == json.dumps(alone)
+
+
+def test_a_label_only_one_pair_holds_stays_out_of_the_others_reports() -> None:
+    """Without ``labels`` each pair's classes are its own; with them, a class absent from a pair is a zero
+    row and column there, exactly as for that pair alone."""
+    pairs = [([0, 1, 2, 2], [0, 1, 2, 1]), ([0, 1, 1], [1, 1, 0])]
+    free = classification_reports(pairs)
+    assert [r["labels"] for r in free] == [[0, 1, 2], [0, 1]] and free[1]["average"] == "binary"
+    fixed = classification_reports(pairs, labels=[0, 1, 2])
+    assert fixed[1]["confusion_matrix"] == [[0, 1, 0], [1, 1, 0], [0, 0, 0]]
+    assert fixed == [classification_report(t, p, labels=[0, 1, 2]) for t, p in pairs]
 
 
 @st.composite

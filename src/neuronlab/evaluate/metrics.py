@@ -45,8 +45,51 @@ def classification_report(y_true: Any, y_pred: Any, labels: Any = None) -> dict[
     transposed); samples whose true or predicted label is not in ``labels`` are left out of it, but still
     count in accuracy and in the other classes' precision and recall.  Undefined ratios are 0.
     """
-    y_true = np.asarray(y_true)
-    y_pred = np.asarray(y_pred)
+    return classification_reports([(y_true, y_pred)], labels)[0]
+
+
+def classification_reports(pairs: Sequence[tuple[Any, Any]], labels: Any = None) -> list[dict[str, Any]]:
+    """``classification_report`` of each (y_true, y_pred) pair — a run's splits — in one go when ``labels``
+    are given: one ``np.unique`` over every pair and one ``bincount`` for all the confusion matrices (a sweep
+    scores three splits of thousands of runs).  The same numbers as one pair at a time: a label that only
+    another pair holds adds an empty row and column, which nothing reads.  Without ``labels`` each pair's
+    own labels are its classes, so the pairs are scored one by one."""
+    if labels is None and len(pairs) > 1:
+        return [classification_reports([pair])[0] for pair in pairs]
+    trues: list[np.ndarray] = []
+    preds: list[np.ndarray] = []
+    for y_true, y_pred in pairs:
+        y_true, y_pred = _checked_pair(np.asarray(y_true), np.asarray(y_pred))
+        if trues and _is_text(y_true) != _is_text(trues[0]):
+            raise DataError("the pairs mix text and numeric labels; score each kind on its own")
+        trues.append(y_true)
+        preds.append(y_pred)
+    given = labels is not None
+    if given:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or labels.size == 0:
+            raise DataError(f"labels must be a non-empty 1-d list, got shape {labels.shape}")
+        if _is_text(labels) != _is_text(trues[0]):
+            raise DataError(f"labels ({labels.dtype}) and y ({trues[0].dtype}) mix text and numbers; "
+                            "pass labels of the same kind as y")
+    # one code per distinct label of every y_true, y_pred and labels: codes[:n] true, [n:2n] predicted, [2n:] labels
+    everything, codes = np.unique(np.concatenate([*trues, *preds, *([labels] if given else [])]), return_inverse=True)
+    m, sizes = everything.size, [y.size for y in trues]
+    n_all = sum(sizes)
+    pair = np.repeat(np.arange(len(sizes)), sizes)  # (n_all,) which pair each sample belongs to
+    # (pairs, true, predicted): every pair's confusion matrix over all m labels
+    cms = np.bincount(m * m * pair + m * codes[:n_all] + codes[n_all:2 * n_all],
+                      minlength=len(sizes) * m * m).reshape(len(sizes), m, m)
+    if given:
+        at = codes[2 * n_all:]  # where each of ``labels`` sits among all m labels
+        if np.unique(at).size != at.size:
+            raise DataError(f"labels {labels.tolist()} repeat a label; pass each class once")
+    else:
+        labels, at = everything, np.arange(m)
+    return _reports(cms, sizes, labels, at, everything, given)
+
+
+def _checked_pair(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
         raise DataError(
             f"y_true and y_pred must be 1-d and equally long, got {y_true.shape} and {y_pred.shape}"
@@ -58,58 +101,53 @@ def classification_report(y_true: Any, y_pred: Any, labels: Any = None) -> dict[
                         "pass the same kind of labels")
     _check_labels("y_true", y_true)
     _check_labels("y_pred", y_pred)
-    n = y_true.size
-    given = labels is not None
-    if given:
-        labels = np.asarray(labels)
-        if labels.ndim != 1 or labels.size == 0:
-            raise DataError(f"labels must be a non-empty 1-d list, got shape {labels.shape}")
-        if _is_text(labels) != _is_text(y_true):
-            raise DataError(f"labels ({labels.dtype}) and y ({y_true.dtype}) mix text and numbers; "
-                            "pass labels of the same kind as y")
-        parts = [y_true, y_pred, labels]
-    else:
-        parts = [y_true, y_pred]
-    # one code per distinct label of y_true, y_pred and labels: codes[:n] true, [n:2n] predicted, [2n:] labels
-    everything, codes = np.unique(np.concatenate(parts), return_inverse=True)
-    m = everything.size
-    cm_all = np.bincount(m * codes[:n] + codes[n:2 * n], minlength=m * m).reshape(m, m)  # (true, predicted)
-    truly, predicted = cm_all.sum(axis=1), cm_all.sum(axis=0)  # (m,) each: TP + FN, TP + FP
-    if given:
-        at = codes[2 * n:]  # where each of ``labels`` sits among all m labels
-        if np.unique(at).size != at.size:
-            raise DataError(f"labels {labels.tolist()} repeat a label; pass each class once")
-        if not np.any(truly[at] > 0):
-            raise DataError(f"none of labels {labels.tolist()} occurs in y_true; pass the task's classes")
-    else:
-        labels, at = everything, np.arange(m)
+    return y_true, y_pred
+
+
+def _reports(cms: np.ndarray, sizes: list[int], labels: np.ndarray, at: np.ndarray, everything: np.ndarray,
+             given: bool) -> list[dict[str, Any]]:
+    """Each pair's report from its confusion matrix over all m labels, ``cms`` (pairs, m, m), all pairs at
+    once; ``at``: where ``labels`` sit among the m labels."""
+    truly, predicted = cms.sum(axis=2), cms.sum(axis=1)  # (pairs, m) each: TP + FN, TP + FP
+    if given and not np.all(np.any(truly[:, at] > 0, axis=1)):
+        raise DataError(f"none of labels {labels.tolist()} occurs in y_true; pass the task's classes")
     binary = len(labels) == 2
     if binary and given:
         # scikit-learn's binary average looks at the labels present, not at ``labels``
-        present = np.flatnonzero(truly + predicted)
-        if present.size > 2 or (present.size == 2 and at[-1] not in present):
-            raise DataError(f"y_true and y_pred hold labels {everything[present].tolist()}, "
-                            f"which do not fit the two labels {labels.tolist()}; pass every class in labels")
+        present = truly + predicted > 0  # (pairs, m)
+        count = present.sum(axis=1)
+        misfit = np.flatnonzero((count > 2) | ((count == 2) & ~present[:, at[-1]]))
+        if misfit.size:
+            where = np.flatnonzero(present[misfit[0]])
+            raise DataError(f"y_true and y_pred hold labels {everything[where].tolist()}, which do not "
+                            f"fit the two labels {labels.tolist()}; pass every class in labels")
     # per scored class, over ALL samples (also those whose other label is outside ``labels``)
     scored = at[-1:] if binary else at
-    tp, pred_sum, true_sum = np.diag(cm_all)[scored], predicted[scored], truly[scored]
+    diag = cms[:, np.arange(cms.shape[1]), np.arange(cms.shape[1])]  # (pairs, m): TP of every label
+    tp, pred_sum, true_sum = diag[:, scored], predicted[:, scored], truly[:, scored]  # (pairs, k)
     precision = _ratio(tp, pred_sum)
     recall = _ratio(tp, true_sum)
     f1 = _ratio(2.0 * tp, (true_sum + pred_sum).astype(float))  # 2PR/(P+R) = 2TP/(2TP+FP+FN)
-    average = "binary" if binary else "macro"
-    report: dict[str, Any] = {
-        "n": int(n),
-        "labels": labels.tolist(),
-        "confusion_matrix": cm_all[np.ix_(at, at)].tolist(),
-        "accuracy": float(np.trace(cm_all) / n),
-        "precision": float(precision.mean()),
-        "recall": float(recall.mean()),
-        "f1": float(f1.mean()),
-        "average": average,
-    }
-    if binary:
-        report["positive_label"] = labels[-1].item()
-    return report
+    accuracy = (diag.sum(axis=1) / np.asarray(sizes)).tolist()  # (pairs,)
+    # each row's mean as of that row alone: NumPy sums a contiguous row pairwise either way, the same bits
+    means = [ratio.mean(axis=1).tolist() for ratio in (precision, recall, f1)]
+    matrices = cms[:, at][:, :, at].tolist()
+    reports = []
+    for i, n in enumerate(sizes):
+        report: dict[str, Any] = {
+            "n": int(n),
+            "labels": labels.tolist(),
+            "confusion_matrix": matrices[i],
+            "accuracy": accuracy[i],
+            "precision": means[0][i],
+            "recall": means[1][i],
+            "f1": means[2][i],
+            "average": "binary" if binary else "macro",
+        }
+        if binary:
+            report["positive_label"] = labels[-1].item()
+        reports.append(report)
+    return reports
 
 
 def regression_report(y_true: Any, y_pred: Any) -> dict[str, Any]:
@@ -166,13 +204,19 @@ def score_splits(estimator: Any, task: Task, splits: Sequence[str] = ("train", "
     """``score_task`` for several splits with one ``predict`` call on their rows together: input
     validation and pipeline steps run once instead of once per split (a sweep records thousands of
     runs).  The same numbers, because a fitted model predicts each row on its own."""
-    parts = [(split, *split_arrays(task, split)) for split in splits]
-    y_pred = np.asarray(estimator.predict(np.concatenate([X for _, X, _ in parts])))
-    labels = np.arange(task.n_classes) if task.kind != "regression" and task.n_classes else None
-    out: dict[str, Any] = {}
-    start = 0
-    for split, X, y in parts:
-        pred, start = y_pred[start:start + len(X)], start + len(X)
-        out[split] = regression_report(y, pred) if task.kind == "regression" else classification_report(
-            y, pred, labels=labels)
-    return out
+    X = np.concatenate([split_arrays(task, split)[0] for split in splits])
+    return score_predictions(task, splits, np.asarray(estimator.predict(X)))
+
+
+def score_predictions(task: Task, splits: Sequence[str], y_pred: np.ndarray) -> dict[str, Any]:
+    """Each split's report from ``y_pred``, the predictions for the rows of ``splits`` one after the other
+    (``score_splits``' single call, or a sweep's single forward pass)."""
+    pairs, start = [], 0
+    for split in splits:
+        y = split_arrays(task, split)[1]
+        pairs.append((y, y_pred[start:start + len(y)]))
+        start += len(y)
+    if task.kind == "regression":
+        return {split: regression_report(y, pred) for split, (y, pred) in zip(splits, pairs, strict=True)}
+    labels = np.arange(task.n_classes) if task.n_classes else None
+    return dict(zip(splits, classification_reports(pairs, labels), strict=True))

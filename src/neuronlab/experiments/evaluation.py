@@ -13,9 +13,11 @@ from typing import Any
 import numpy as np
 
 from neuronlab.estimators.registry import final_estimator
+from neuronlab.evaluate.one_pass import SplitRows, score_one_pass
 from neuronlab.experiments.fit import build_model, fit_and_score
 from neuronlab.experiments.spec import ExperimentSpec
 from neuronlab.experiments.traps import training_warnings
+from neuronlab.tasks.base import Task
 
 
 def evaluate_spec(spec: ExperimentSpec, *, seed: int, base_dir: str | Path | None = None, figures: bool = True,
@@ -35,32 +37,48 @@ def evaluate_spec(spec: ExperimentSpec, *, seed: int, base_dir: str | Path | Non
     return evaluate_fitted(spec, task, result.estimator, seed=seed, split_metrics=result.metrics, figures=figures)
 
 
+class TaskShare:
+    """What every run on one task has in common, worked out once for a chunk of runs: the ceiling's
+    metrics (its binomial range costs more than scoring a run) and the scored splits' rows."""
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.ceiling: dict[str, Any] = {}
+        if task.ceiling is not None:
+            self.ceiling["ceiling"] = float(task.ceiling)
+            spread = task.ceiling_range()
+            if spread is not None:  # what the best possible model scores on this many test points
+                self.ceiling["ceiling_range"] = spread.to_dict()
+        self.rows = SplitRows(task, [s for s in ("train", "val", "test") if len(getattr(task, f"y_{s}"))])
+
+
 def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: int,
                     split_metrics: dict[str, dict[str, Any]] | None = None, figures: bool = True,
+                    share: TaskShare | None = None,
                     ) -> tuple[dict[str, Any], dict[str, list[float]] | None, dict[str, bytes]]:
     """(metrics, history, figures) of an estimator already fitted on ``task``'s training split.
 
     ``evaluate_spec`` ends here, and so does a run trained in the batched ensemble, so both are
-    recorded alike.  ``split_metrics`` are the holdout scores when the caller has them already;
-    ``figures=False`` skips the PNGs (~0.4 s a run: more than training a whole chunk).
+    recorded alike.  ``split_metrics`` are the holdout scores when the caller has them already (else
+    ``score_one_pass`` computes them: the numbers ``score_splits`` gives, in one forward pass);
+    ``figures=False`` skips the PNGs (~0.4 s a run: more than training a whole chunk).  ``share``: what
+    the runs on ``task`` share (a chunk keeps one per task; None works it out for this run alone).
     """
     from neuronlab.evaluate import cross_validate_task
-    from neuronlab.evaluate.metrics import score_splits
 
-    params = spec.model_params()
-    if split_metrics is None:
-        splits = [split for split in ("train", "val", "test") if len(getattr(task, f"y_{split}"))]
-        split_metrics = score_splits(estimator, task, splits)
+    share = TaskShare(task) if share is None else share
+    seen = None
+    if split_metrics is None:  # one forward pass scores every split and feeds the trap checks
+        seen = score_one_pass(estimator, task, share.rows.splits, rows=share.rows)
+        split_metrics = seen.metrics
     metrics: dict[str, Any] = {split: plain(values) for split, values in split_metrics.items()}
-    if task.ceiling is not None:
-        metrics["ceiling"] = float(task.ceiling)
-        spread = task.ceiling_range()
-        if spread is not None:  # what the best possible model scores on this many test points
-            metrics["ceiling_range"] = spread.to_dict()
-    if warnings := training_warnings(estimator, task, split_metrics):
+    for key, value in share.ceiling.items():  # copies: each run's metrics are its own to change
+        metrics[key] = dict(value) if isinstance(value, dict) else value
+    if warnings := training_warnings(estimator, task, split_metrics, seen=seen):
         metrics["warnings"] = warnings
     # Cross-validation on train + val, the scaler refitted inside every training fold.
     if spec.evaluate.method == "cv":
+        params = spec.model_params()
         scale = params.pop("scale")
         cv_estimator = build_model(spec.model.kind, task, scale=scale, seed=seed, **params)
         cv = cross_validate_task(cv_estimator, task, cv=spec.evaluate.cv, n_splits=spec.evaluate.n_splits,

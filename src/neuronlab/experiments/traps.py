@@ -5,7 +5,9 @@ numbers says that this is a dead unit and not a hard task.  ``training_warnings`
 model the way a tutor would — is it better than always answering the largest class (or the mean)?
 does any ReLU unit output 0 on every training point, so that no gradient will ever reach it? — and
 returns one line per trap, each with the fix to try.  ``neuronlab train`` prints them and every run
-stores them with its metrics (``metrics["warnings"]``).
+stores them with its metrics (``metrics["warnings"]``).  A sweep hands over what its one scoring pass
+saw (``evaluate.one_pass.Scored``: the training predictions, which units fired), so no trap costs a
+forward pass of its own.
 """
 
 from __future__ import annotations
@@ -13,29 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.compose import TransformedTargetRegressor
-from sklearn.pipeline import Pipeline
 
 from neuronlab.estimators import MLPClassifier, MLPRegressor, NeuronClassifier, NeuronRegressor
 from neuronlab.estimators.registry import final_estimator
+from neuronlab.evaluate.one_pass import Scored, model_inputs
 from neuronlab.tasks.base import Task
 
 CHANCE_MARGIN = 0.02  # within this of always answering the largest class (or the mean) counts as chance
 LEARNABLE = 0.05  # ... when the ceiling (if known) lies at least this far above chance
 DEAD_SHARE = 0.5  # warn when at least this share of a layer's ReLU units is dead
-
-
-def model_inputs(estimator: Any, X: np.ndarray) -> np.ndarray:
-    """X as the final model sees it: through the fitted steps (scalers, feature maps) in front of it."""
-    while True:
-        if isinstance(estimator, TransformedTargetRegressor):
-            estimator = getattr(estimator, "regressor_", estimator.regressor)
-        elif isinstance(estimator, Pipeline):
-            if len(estimator.steps) > 1:
-                X = estimator[:-1].transform(X)
-            estimator = estimator.steps[-1][1]
-        else:
-            return np.asarray(X, dtype=float)
 
 
 def dead_units(model: Any, Z: np.ndarray) -> list[tuple[int, int]]:
@@ -68,9 +56,11 @@ def _fix(model: Any) -> str:
     return "check the model's settings and the data's scale"
 
 
-def chance_warning(estimator: Any, task: Task, split_metrics: dict[str, dict[str, Any]]) -> str | None:
+def chance_warning(estimator: Any, task: Task, split_metrics: dict[str, dict[str, Any]],
+                   train_pred: np.ndarray | None = None) -> str | None:
     """One line when the training score is no better than always answering the largest class (or the
-    mean, for regression) although the task has more to learn; else None."""
+    mean, for regression) although the task has more to learn; else None.  ``train_pred``: the
+    estimator's predictions on the training split, when the caller has them."""
     train = split_metrics.get("train") or {}
     if task.kind == "regression":
         score, chance, what = train.get("r2"), 0.0, "R²"
@@ -86,19 +76,23 @@ def chance_warning(estimator: Any, task: Task, split_metrics: dict[str, dict[str
     worse = "at chance" if score >= chance - CHANCE_MARGIN else "below chance"
     line = f"training ended {worse}: train {what} {score:.3f}, no better than {baseline}"
     if task.kind != "regression":
-        labels = np.unique(np.asarray(estimator.predict(task.X_train)))
+        labels = np.unique(np.asarray(estimator.predict(task.X_train) if train_pred is None else train_pred))
         if len(labels) == 1:
             line += f"; every prediction is class {labels[0]}"
     fix = _fix(final_estimator(estimator))
     return f"{line}. {fix[:1].upper()}{fix[1:]}."
 
 
-def dead_warning(estimator: Any, task: Task) -> str | None:
-    """One line when a ReLU layer lost at least ``DEAD_SHARE`` of its units (or the neuron is dead)."""
+def dead_warning(estimator: Any, task: Task, fired: list[np.ndarray] | None = None) -> str | None:
+    """One line when a ReLU layer lost at least ``DEAD_SHARE`` of its units (or the neuron is dead).
+    ``fired``: per hidden layer of an MLP, which units had a > 0 on some training row (``Scored.fired``)."""
     model = final_estimator(estimator)
     if getattr(model, "activation", None) != "relu":  # only ReLU units die: no inputs to transform, no forward
         return None
-    layers = dead_units(model, model_inputs(estimator, task.X_train))
+    if fired is not None and isinstance(model, MLPClassifier | MLPRegressor):
+        layers = [(int((~alive).sum()), int(alive.size)) for alive in fired]
+    else:
+        layers = dead_units(model, model_inputs(estimator, task.X_train))
     bad = [(i, dead, total) for i, (dead, total) in enumerate(layers, start=1) if dead and dead >= DEAD_SHARE * total]
     if not bad:
         return None
@@ -110,7 +104,10 @@ def dead_warning(estimator: Any, task: Task) -> str | None:
             "Try a smaller eta, activation leaky_relu, or another seed.")
 
 
-def training_warnings(estimator: Any, task: Task, split_metrics: dict[str, dict[str, Any]]) -> list[str]:
-    """Every trap the fitted ``estimator`` fell into on ``task``, one line each (empty when none)."""
-    found = [chance_warning(estimator, task, split_metrics), dead_warning(estimator, task)]
+def training_warnings(estimator: Any, task: Task, split_metrics: dict[str, dict[str, Any]], *,
+                      seen: Scored | None = None) -> list[str]:
+    """Every trap the fitted ``estimator`` fell into on ``task``, one line each (empty when none).
+    ``seen``: what ``score_one_pass`` saw when it scored these ``split_metrics`` (saves the forward passes)."""
+    found = [chance_warning(estimator, task, split_metrics, None if seen is None else seen.train_pred),
+             dead_warning(estimator, task, None if seen is None else seen.fired)]
     return [line for line in found if line]
