@@ -41,6 +41,7 @@ from neuronlab.nn.activations import get_activation
 from neuronlab.nn.init import uniform_init
 from neuronlab.train.engines import train_one
 from neuronlab.train.history import History
+from neuronlab.train.numpy_mlp import forward
 from neuronlab.train.problem import Problem, Trained
 
 Memo = dict[tuple[Any, ...], Any]  # per batch: validated data and learnt attributes, validation splits
@@ -249,20 +250,10 @@ class MLPBase(Net):
         for different batch sizes, and a prediction must not depend on which rows came with it."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        sigma = get_activation(self._activation).f
-        layers = [(W.astype(np.float64), None if b is None else b.astype(np.float64))
-                  for W, b in zip(self.coefs_, self.intercepts_, strict=True)]
-
-        def forward(rows: np.ndarray) -> np.ndarray:
-            h = rows  # (n, F)
-            for i, (W, b) in enumerate(layers):
-                h = h @ W.T if b is None else h @ W.T + b
-                if i < len(layers) - 1:
-                    h = sigma(h)  # (n, h_i)
-            return h  # (n, n_out)
-
+        sigma = get_activation(self._activation)
+        layers = list(zip(self.coefs_, self.intercepts_, strict=True))  # cast to X's float64 by forward
         widest = max(W.shape[0] for W, _ in layers)
-        return np.concatenate([forward(rows) for rows in row_chunks(X, widest)])  # (N, n_out)
+        return np.concatenate([forward(layers, sigma, rows)[2] for rows in row_chunks(X, widest)])  # (N, n_out)
 
 
 def _init_params(est: Any, hidden: Any, activation: str, eta: float, alpha: float, optimizer: str, momentum: float,
@@ -323,7 +314,11 @@ class MLPClassifier(ClassifierMixin, ClassifierTargets, MLPBase):
         return np.asarray(softmax(logits, axis=1))
 
     def predict(self, X: Any) -> np.ndarray:
-        logits = self._logits(X)
+        return self.predict_from_logits(self._logits(X))
+
+    def predict_from_logits(self, logits: np.ndarray) -> np.ndarray:
+        """The classes ``predict`` gives for these logits (N, n_out): a scorer that ran the forward pass
+        itself (``evaluate.one_pass``: every split in one pass) maps them as ``predict`` does."""
         if self._kind == "binary":
             return self.classes_[(logits[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(logits, axis=1)]
@@ -405,7 +400,11 @@ class MLPRegressor(RegressorMixin, MLPBase):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions in the target's units (un-standardised when trained with ``scale_target``)."""
-        out = self._logits(X)
+        return self.predict_from_logits(self._logits(X))
+
+    def predict_from_logits(self, logits: np.ndarray) -> np.ndarray:
+        """What ``predict`` gives for these network outputs (N, n_out): the targets in their units."""
+        out = logits
         scaler = getattr(self, "target_scaler_", None)  # absent in a model pickled before the knob existed
         if scaler is not None:
             out = scaler.inverse_transform(out)
