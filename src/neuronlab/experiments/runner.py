@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from neuronlab.errors import DivergedError, NeuronlabError
 from neuronlab.experiments.evaluation import evaluate_spec, jsonable
-from neuronlab.experiments.spec import ExperimentSpec, SweepSpec
+from neuronlab.experiments.spec import ExperimentSpec, SweepSpec, canonical_hash, canonical_params
 from neuronlab.store import Claim, RunStore, environment_versions
 from neuronlab.store.heartbeat import keep_renewing, released_on_abort, renewing
 
@@ -104,9 +104,13 @@ def claim_run(store: RunStore, spec: ExperimentSpec, *, seed: int, sweep: str | 
 def claims(items: Sequence[tuple[ExperimentSpec, int]], *, sweep: str | None) -> list[Claim]:
     """The store claims of (spec, seed) pairs; the environment is read once for all of them."""
     versions = environment_versions()
-    return [Claim(spec=spec.canonical(), spec_hash=spec.spec_hash(), seed=seed, experiment=spec.name,
-                  task=_task_label(spec), model=spec.model.kind, params=jsonable(spec.flat_params()),
-                  sweep=sweep, versions=versions) for spec, seed in items]
+    out = []
+    for spec, seed in items:
+        canonical = spec.canonical()  # once: the hash and the flat parameters derive from it
+        out.append(Claim(spec=canonical, spec_hash=canonical_hash(canonical), seed=seed, experiment=spec.name,
+                         task=_task_label(spec), model=spec.model.kind, params=jsonable(canonical_params(canonical)),
+                         sweep=sweep, versions=versions))
+    return out
 
 
 def expand(spec: ExperimentSpec | SweepSpec) -> list[tuple[ExperimentSpec, int]]:

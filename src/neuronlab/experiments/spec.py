@@ -243,8 +243,7 @@ class ExperimentSpec(BaseModel):
 
     def spec_hash(self) -> str:
         """sha256 of the canonical JSON (sorted keys, no whitespace, floats by their shortest repr)."""
-        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), allow_nan=False)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return canonical_hash(self.canonical())
 
     def model_params(self) -> dict[str, Any]:
         """Keyword arguments for ``fit_and_score(task, self.model.kind, **params)``: only the keys
@@ -271,11 +270,22 @@ class ExperimentSpec(BaseModel):
     def flat_params(self) -> dict[str, Any]:
         """Dotted keys → values of the canonical dict (lists as tuples, so values compare and hash);
         what "compare: only the parameters that differ" reads."""
-        return {k: _freeze(v) for k, v in sorted(_flatten(self.canonical()))}
+        return canonical_params(self.canonical())
 
     def load_task(self, seed: int | None = None, *, base_dir: str | Path | None = None) -> Task:
         """The experiment's Task for ``seed`` (csv paths relative to ``base_dir``, the spec file's folder)."""
         return self.task.load(seed, base_dir=base_dir)
+
+
+def canonical_hash(canonical: dict[str, Any]) -> str:
+    """``spec_hash`` of a spec whose ``canonical()`` is given (a sweep's claims build it once per run)."""
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def canonical_params(canonical: dict[str, Any]) -> dict[str, Any]:
+    """``flat_params`` of a spec whose ``canonical()`` is given."""
+    return {k: _freeze(v) for k, v in sorted(_flatten(canonical))}
 
 
 # --------------------------------------------------------------------------------------------------
