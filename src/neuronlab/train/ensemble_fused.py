@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -68,9 +69,11 @@ def kernel_threads(threads: int | None) -> Iterator[int]:
         numba.set_num_threads(before)
 
 
-def train_fused(members: Sequence[Problem], threads: int | None = None) -> list[Trained | DivergedError]:
+def train_fused(members: Sequence[Problem], threads: int | None = None, *,
+                timings: dict[str, float] | None = None) -> list[Trained | DivergedError]:
     """Train the problems (one ``fused_key``): per problem its ``Trained`` or the DivergedError a fit
-    raises."""
+    raises.  ``timings``, when given, gets ``"kernel"``: the seconds spent in the compiled loop itself
+    (the rest is packing and unpacking), which ``benchmarks/bench_sweeps.py`` sets against the sgemm peak."""
     first = members[0]
     dtype = np.dtype(first.dtype)
     K = len(members)
@@ -144,9 +147,12 @@ def train_fused(members: Sequence[Problem], threads: int | None = None) -> list[
                 assert rng is not None
                 for e in range(start, min(stop, int(max_epochs[r]) + 1)):  # epoch_orders' draws, epoch by epoch
                     perms[r, e - start] = rng.permutation(N)
+            began = time.perf_counter()
             train_block(HEAD_CODES[first.head], depth, widths, w_off, b_off, n_params, act, opt, eta, alpha,
                         mu, batch, max_epochs, patience, tol, params, m, v, best_params, X, T, X_val, T_val, perms,
                         steps, status, epochs, best, best_epoch, count, log, start, stop, 0, K)
+            if timings is not None:
+                timings["kernel"] = timings.get("kernel", 0.0) + time.perf_counter() - began
             if not (status == RUNNING).any():
                 break
 
