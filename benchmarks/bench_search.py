@@ -25,8 +25,12 @@ to 100 candidates.  Our search is timed on all 100, best of three, after one sma
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -81,7 +85,12 @@ def timed(search: Any, task: Any) -> tuple[float, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="time the peers on all 100 candidates")
+    parser.add_argument("--cv-sweep-only", action="store_true",
+                        help="only the cross-validated sweep as a process, batched vs one run at a time")
     args = parser.parse_args()
+    if args.cv_sweep_only:
+        print(cv_sweep())
+        return
     task = nl.load_task("hall_petch", seed=0)
     cv = GroupKFold(SPLITS)
     n = len(ParameterGrid(OURS))
@@ -119,6 +128,57 @@ def main() -> None:
         print(f"| {name} | {seconds:.1f} | {peer / seconds:.1f} | {best_r2:.3f} |")
     if step > 1:
         print(f"\npeers timed on {n // step} candidates and scaled ×{step}; best R² is over those candidates")
+    print()
+    print(cv_sweep())
+
+
+CV_SWEEP = """
+name = "hall-petch cv sweep"
+seeds = [0]
+[task]
+name = "hall_petch"
+[model]
+kind = "mlp"
+hidden = [16]
+activation = "tanh"
+[train]
+max_epochs = 200
+[evaluate]
+method = "cv"
+n_splits = 5
+[sweep]
+seed = 0
+[sweep.random]
+count = 100
+"train.eta" = { dist = "log-uniform", low = 1e-3, high = 1e-1 }
+"train.alpha" = { dist = "log-uniform", low = 1e-6, high = 1e-2 }
+"""
+
+
+def cv_sweep() -> str:
+    """``neuronlab sweep`` of 100 cross-validated points (5 grouped folds each) as a fresh process writing a
+    new SQLite store, median of three: every run × fold in one ensemble (the default) against
+    ``--executor local`` (one run, then its five folds, at a time)."""
+    exe = str(Path(sys.executable).with_name("neuronlab"))
+    walls = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "cv.toml"
+        spec.write_text(CV_SWEEP)
+        for executor in ("ensemble", "local"):
+            times = []
+            for _ in range(3):
+                db = Path(tmp) / f"{executor}.db"
+                db.unlink(missing_ok=True)
+                start = time.perf_counter()
+                subprocess.run([exe, "sweep", str(spec), "--db", str(db), "--executor", executor], check=True,
+                               capture_output=True)
+                times.append(time.perf_counter() - start)
+            walls[executor] = float(np.median(times))
+    return ("| cross-validated sweep, 100 points × 5 GroupKFold folds, as a process | wall s | × one at a time |\n"
+            "|---|---:|---:|\n"
+            f"| `neuronlab sweep --executor local` | {walls['local']:.1f} | 1.0 |\n"
+            f"| `neuronlab sweep` (every run × fold in one ensemble) | {walls['ensemble']:.1f} | "
+            f"**{walls['local'] / walls['ensemble']:.1f}** |")
 
 
 if __name__ == "__main__":

@@ -59,12 +59,55 @@ max_epochs = 30
 """
 
 
+# cross-validated runs (a batched sweep trains every run × fold of a task as one ensemble): grouped folds on
+# Hall–Petch (a feature map, a run that diverges, a neuron that is cross-validated alone) and shuffled ones
+# on moons (mini-batches, full batch)
+CROSS_VALIDATED = """
+name = "cv"
+seeds = [0, 1]
+[task]
+name = "hall_petch"
+[model]
+kind = "mlp"
+hidden = [6]
+[train]
+eta = 0.02
+max_epochs = 25
+[evaluate]
+method = "cv"
+n_splits = 3
+[sweep.grid]
+"model.feature" = ["none", "inv_sqrt"]
+"model.kind" = ["mlp", "neuron"]
+"train.eta" = [0.02, 1e5]
+"""
+
+CV_MOONS = """
+name = "cv moons"
+seeds = [0]
+[task]
+name = "moons"
+[model]
+kind = "mlp"
+hidden = [8]
+[train]
+max_epochs = 30
+[evaluate]
+method = "cv"
+cv = "kfold"
+n_splits = 4
+[sweep.grid]
+"model.activation" = ["relu", "tanh"]
+"train.batch_size" = [16, 1000]
+"""
+
+
 def as_json(value: object) -> str:
     return json.dumps(value, sort_keys=True)
 
 
 @pytest.mark.parametrize("executor", ["ensemble", "local"])
-@pytest.mark.parametrize("text", [TRAPS, FRONTS], ids=["traps", "fronts"])
+@pytest.mark.parametrize("text", [TRAPS, FRONTS, CROSS_VALIDATED, CV_MOONS], ids=["traps", "fronts", "cv", "cv-moons"])
 def test_every_recorded_run_has_the_numbers_of_its_spec_trained_alone(tmp_path: Path, text: str,
                                                                        executor: str) -> None:
     spec = loads_spec(text)

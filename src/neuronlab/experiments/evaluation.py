@@ -14,6 +14,7 @@ import numpy as np
 
 from neuronlab.estimators.registry import final_estimator
 from neuronlab.evaluate.one_pass import SplitRows, score_one_pass
+from neuronlab.evaluate.validation import CVResult
 from neuronlab.experiments.fit import build_model, fit_and_score
 from neuronlab.experiments.spec import ExperimentSpec
 from neuronlab.experiments.traps import training_warnings
@@ -54,7 +55,7 @@ class TaskShare:
 
 def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: int,
                     split_metrics: dict[str, dict[str, Any]] | None = None, figures: bool = True,
-                    share: TaskShare | None = None,
+                    share: TaskShare | None = None, cv_result: CVResult | Exception | None = None,
                     ) -> tuple[dict[str, Any], dict[str, list[float]] | None, dict[str, bytes]]:
     """(metrics, history, figures) of an estimator already fitted on ``task``'s training split.
 
@@ -63,6 +64,9 @@ def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: in
     ``score_one_pass`` computes them: the numbers ``score_splits`` gives, in one forward pass);
     ``figures=False`` skips the PNGs (~0.4 s a run: more than training a whole chunk).  ``share``: what
     the runs on ``task`` share (a chunk keeps one per task; None works it out for this run alone).
+    ``cv_result``: with ``[evaluate] method = "cv"``, the cross-validation a batched sweep already ran for
+    this run (``model_selection.cv.cross_validate_many``: the numbers ``cross_validate_task`` gives), or the
+    error it met; None cross-validates here.
     """
     from neuronlab.evaluate import cross_validate_task
 
@@ -78,11 +82,10 @@ def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: in
         metrics["warnings"] = warnings
     # Cross-validation on train + val, the scaler refitted inside every training fold.
     if spec.evaluate.method == "cv":
-        params = spec.model_params()
-        scale = params.pop("scale")
-        cv_estimator = build_model(spec.model.kind, task, scale=scale, seed=seed, **params)
-        cv = cross_validate_task(cv_estimator, task, cv=spec.evaluate.cv, n_splits=spec.evaluate.n_splits,
-                                 seed=seed)
+        if isinstance(cv_result, Exception):
+            raise cv_result
+        cv = cv_result if cv_result is not None else cross_validate_task(
+            cv_model(spec, task, seed), task, cv=spec.evaluate.cv, n_splits=spec.evaluate.n_splits, seed=seed)
         metrics["cv"] = {"splitter": cv.splitter, "scoring": cv.scoring, "mean": cv.mean, "std": cv.std,
                          "folds": [float(s) for s in cv.scores]}
     history = getattr(final_estimator(estimator), "history_", None)
@@ -91,6 +94,13 @@ def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: in
         history_columns = {k: list(map(float, v)) for k, v in history.to_dict().items()
                            if isinstance(v, list | tuple) and k != "epoch"}
     return metrics, history_columns, draw_figures(estimator, task, history) if figures else {}
+
+
+def cv_model(spec: ExperimentSpec, task: Task, seed: int) -> Any:
+    """The unfitted estimator a run cross-validates: its model as the holdout fit builds it."""
+    params = spec.model_params()
+    scale = params.pop("scale")
+    return build_model(spec.model.kind, task, scale=scale, seed=seed, **params)
 
 
 def jsonable(value: Any) -> Any:

@@ -53,8 +53,8 @@ def check_executor(executor: str) -> None:
 
 
 def batchable(spec: ExperimentSpec) -> bool:
-    """Runs the ensemble can train: MLPs scored on a holdout (cross-validation refits per fold)."""
-    return spec.model.kind == "mlp" and spec.evaluate.method == "holdout"
+    """Runs the ensemble can train: MLPs (their holdout fit, and with ``method = "cv"`` every fold too)."""
+    return spec.model.kind == "mlp"
 
 
 def default_threads(executor: str, jobs: int = 1) -> int:
@@ -82,7 +82,8 @@ def evaluate_chunk(items: Sequence[tuple[dict[str, Any], int]], base_dir: str | 
                    threads: int | None = 1, figures: bool = True) -> list[Evaluated]:
     """Train and evaluate (spec JSON, seed) pairs, the MLPs among them as one batched ensemble.
 
-    Runs the ensemble cannot take (neuron, linear, GP, cross-validated) go through ``evaluate_spec``
+    Cross-validated MLP runs have their folds trained as one ensemble per task (``_cross_validate``).
+    Runs the ensemble cannot take (neuron, linear, GP) go through ``evaluate_spec``
     one by one.  Pure: no store, no global state; the same input gives the same numbers anywhere
     (whatever ``threads``, the batched kernel's threads: each model is computed by one thread alone).
     ``figures=False`` records the MLPs without their PNGs (benchmarks of training and the store).
@@ -132,6 +133,7 @@ def evaluate_specs(specs: Sequence[tuple[ExperimentSpec, int]], base_dir: str | 
         except Exception as exc:
             out.extend(_failed(b[0], exc, 0.0) for b in batch)
             batch, errors = [], []
+        cv_results = _cross_validate(batch, threads)
         share = (time.perf_counter() - start) / max(len(batch), 1)  # training time, split evenly
         for (index, spec, seed, shared, estimator), error in zip(batch, errors, strict=True):
             start = time.perf_counter()
@@ -139,12 +141,37 @@ def evaluate_specs(specs: Sequence[tuple[ExperimentSpec, int]], base_dir: str | 
                 if error is not None:
                     raise error
                 metrics, history, pngs = evaluate_fitted(spec, shared.task, estimator, seed=seed, figures=figures,
-                                                         share=shared)
+                                                         share=shared, cv_result=cv_results.get(index))
                 out.append(Evaluated(index, "done", metrics, history, pngs,
                                      seconds=share + time.perf_counter() - start))
             except Exception as exc:
                 out.append(_failed(index, exc, share + time.perf_counter() - start))
     return sorted(out, key=lambda e: e.index)
+
+
+def _cross_validate(batch: Sequence[tuple[int, ExperimentSpec, int, Any, Any]], threads: int | None
+                    ) -> dict[int, Any]:
+    """The cross-validations of a chunk's ``method = "cv"`` runs (index → CVResult or the error): the runs
+    on one task with one seed and one fold plan share their folds, so each such group is cross-validated
+    as one ensemble (every run × fold), as ``nl.GridSearchCV`` trains a search."""
+    from neuronlab.experiments.evaluation import cv_model
+    from neuronlab.model_selection.cv import cross_validate_many
+
+    groups: dict[tuple[Any, ...], list[tuple[int, Any]]] = {}
+    for index, spec, seed, shared, _ in batch:
+        if spec.evaluate.method == "cv":
+            key = (id(shared), seed, spec.evaluate.cv, spec.evaluate.n_splits)
+            groups.setdefault(key, []).append((index, cv_model(spec, shared.task, seed)))
+    out: dict[int, Any] = {}
+    for (_, seed, cv, n_splits), members in groups.items():
+        task = next(b[3].task for b in batch if b[0] == members[0][0])
+        try:
+            results = cross_validate_many([m for _, m in members], task, cv=cv, n_splits=n_splits, seed=seed,
+                                          threads=threads)
+        except Exception as exc:  # the fold plan itself is impossible (too few groups): every run's error
+            results = [exc] * len(members)
+        out.update((index, result) for (index, _), result in zip(members, results, strict=True))
+    return out
 
 
 def _failed(index: int, exc: BaseException, seconds: float) -> Evaluated:
