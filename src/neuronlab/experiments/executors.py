@@ -157,14 +157,13 @@ def _cross_validate(batch: Sequence[tuple[int, ExperimentSpec, int, Any, Any]], 
     from neuronlab.experiments.evaluation import cv_model
     from neuronlab.model_selection.cv import cross_validate_many
 
-    groups: dict[tuple[Any, ...], list[tuple[int, Any]]] = {}
+    groups: dict[tuple[Any, ...], tuple[Any, list[tuple[int, Any]]]] = {}  # (task, (run index, estimator)…)
     for index, spec, seed, shared, _ in batch:
         if spec.evaluate.method == "cv":
             key = (id(shared), seed, spec.evaluate.cv, spec.evaluate.n_splits)
-            groups.setdefault(key, []).append((index, cv_model(spec, shared.task, seed)))
+            groups.setdefault(key, (shared.task, []))[1].append((index, cv_model(spec, shared.task, seed)))
     out: dict[int, Any] = {}
-    for (_, seed, cv, n_splits), members in groups.items():
-        task = next(b[3].task for b in batch if b[0] == members[0][0])
+    for (_, seed, cv, n_splits), (task, members) in groups.items():
         try:
             results = cross_validate_many([m for _, m in members], task, cv=cv, n_splits=n_splits, seed=seed,
                                           threads=threads)
