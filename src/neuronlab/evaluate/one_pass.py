@@ -115,15 +115,10 @@ def score_one_pass(estimator: Any, task: Task, splits: Sequence[str] = ("train",
                 seen |= ~(a[lo:hi] <= 0).all(axis=0)
         logits.append(z)
         done += len(block)
-    y_pred = outputs(model, np.concatenate(logits))
+    y_pred = np.asarray(model.predict_from_logits(np.concatenate(logits)))  # what ``predict`` returns
     return Scored(score_predictions(task, rows.splits, y_pred), _part(y_pred, rows.train),
                   None if rows.train is None else fired)
 
 
 def _part(y_pred: np.ndarray, train: slice | None) -> np.ndarray | None:
     return None if train is None else y_pred[train]
-
-
-def outputs(model: MLPClassifier | MLPRegressor, logits: np.ndarray) -> np.ndarray:
-    """What the MLP's ``predict`` returns for these logits (N, n_out): classes, or targets in their units."""
-    return np.asarray(model.predict_from_logits(logits))
