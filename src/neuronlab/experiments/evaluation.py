@@ -85,7 +85,7 @@ def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: in
         if isinstance(cv_result, Exception):
             raise cv_result
         cv = cv_result if cv_result is not None else cross_validate_task(
-            cv_model(spec, task, seed), task, cv=spec.evaluate.cv, n_splits=spec.evaluate.n_splits, seed=seed)
+            spec_model(spec, task, seed), task, cv=spec.evaluate.cv, n_splits=spec.evaluate.n_splits, seed=seed)
         metrics["cv"] = {"splitter": cv.splitter, "scoring": cv.scoring, "mean": cv.mean, "std": cv.std,
                          "folds": [float(s) for s in cv.scores]}
     history = getattr(final_estimator(estimator), "history_", None)
@@ -96,8 +96,9 @@ def evaluate_fitted(spec: ExperimentSpec, task: Any, estimator: Any, *, seed: in
     return metrics, history_columns, draw_figures(estimator, task, history) if figures else {}
 
 
-def cv_model(spec: ExperimentSpec, task: Task, seed: int) -> Any:
-    """The unfitted estimator a run cross-validates: its model as the holdout fit builds it."""
+def spec_model(spec: ExperimentSpec, task: Task, seed: int) -> Any:
+    """A run's unfitted estimator (its spec's model on ``task``): what the batched holdout fit trains and
+    what cross-validation clones per fold."""
     params = spec.model_params()
     scale = params.pop("scale")
     return build_model(spec.model.kind, task, scale=scale, seed=seed, **params)

@@ -97,8 +97,7 @@ def evaluate_specs(specs: Sequence[tuple[ExperimentSpec, int]], base_dir: str | 
     """``evaluate_chunk`` of specs already validated: a chunk computed in this process skips the JSON
     round trip (1,000 specs: ~35 ms to dump and validate again)."""
     from neuronlab.estimators.batch import fit_mlps
-    from neuronlab.experiments.evaluation import TaskShare, evaluate_fitted, evaluate_spec
-    from neuronlab.experiments.fit import build_model
+    from neuronlab.experiments.evaluation import TaskShare, evaluate_fitted, evaluate_spec, spec_model
 
     out: list[Evaluated] = []
     batch: list[tuple[int, ExperimentSpec, int, Any, Any]] = []  # (index, spec, seed, task share, estimator)
@@ -118,10 +117,7 @@ def evaluate_specs(specs: Sequence[tuple[ExperimentSpec, int]], base_dir: str | 
             if key not in tasks:
                 tasks[key] = TaskShare(spec.load_task(seed, base_dir=base_dir))
             shared = tasks[key]
-            params = spec.model_params()
-            scale = params.pop("scale")
-            batch.append((index, spec, seed, shared,
-                          build_model(spec.model.kind, shared.task, scale=scale, seed=seed, **params)))
+            batch.append((index, spec, seed, shared, spec_model(spec, shared.task, seed)))
         except Exception as exc:
             out.append(_failed(index, exc, time.perf_counter() - start))
 
@@ -154,14 +150,14 @@ def _cross_validate(batch: Sequence[tuple[int, ExperimentSpec, int, Any, Any]], 
     """The cross-validations of a chunk's ``method = "cv"`` runs (index → CVResult or the error): the runs
     on one task with one seed and one fold plan share their folds, so each such group is cross-validated
     as one ensemble (every run × fold), as ``nl.GridSearchCV`` trains a search."""
-    from neuronlab.experiments.evaluation import cv_model
+    from neuronlab.experiments.evaluation import spec_model
     from neuronlab.model_selection.cv import cross_validate_many
 
     groups: dict[tuple[Any, ...], tuple[Any, list[tuple[int, Any]]]] = {}  # (task, (run index, estimator)…)
     for index, spec, seed, shared, _ in batch:
         if spec.evaluate.method == "cv":
             key = (id(shared), seed, spec.evaluate.cv, spec.evaluate.n_splits)
-            groups.setdefault(key, (shared.task, []))[1].append((index, cv_model(spec, shared.task, seed)))
+            groups.setdefault(key, (shared.task, []))[1].append((index, spec_model(spec, shared.task, seed)))
     out: dict[int, Any] = {}
     for (_, seed, cv, n_splits), (task, members) in groups.items():
         try:
