@@ -128,6 +128,26 @@ def test_heterogeneous_widths_share_a_group_and_stop_at_their_own_epochs(engine:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_interleaved_shapes_and_biases_in_one_call_each_equal_alone(engine: str) -> None:
+    """One kernel call packs models of several shapes (depth, widths, which layers have a bias) laid
+    out one shape at a time: interleaved in the batch, each ends as trained alone, in its own place."""
+    shapes = [((5,), True), ((5,), False), ((4, 3), True), ((5,), True), ((4, 3), False), ((6, 2, 3), True)]
+    ests = [MLPClassifier(hidden, "tanh", bias=bias, eta=0.05, max_epochs=30, early_stopping=i % 2 == 0,
+                          n_iter_no_change=4, dtype="float64", random_state=i)
+            for i, (hidden, bias) in enumerate(shapes)]
+    batched = assert_same_as_alone(ests, [(X_MOONS, Y_MOONS)] * len(ests), engine)
+    for est, (hidden, bias) in zip(batched, shapes, strict=True):
+        assert [W.shape for W in est.coefs_] == [(h, i) for i, h in zip((2, *hidden), (*hidden, 1), strict=True)]
+        assert all((b is None) == (not bias) for b in est.intercepts_)
+    # each model owns its weights: changing one leaves the others' predictions alone
+    before = [e.predict_proba(X_MOONS) for e in batched]
+    batched[0].coefs_[0][...] = 0.0
+    batched[3].coefs_[0][...] = 0.0
+    for i in (1, 2, 4, 5):
+        np.testing.assert_array_equal(batched[i].predict_proba(X_MOONS), before[i])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_float32_first_ten_updates_and_final_accuracy_agree(engine: str) -> None:
     X_train, X_test, y_train, y_test = train_test_split(*make_moons(300, noise=0.2, random_state=3),
                                                         test_size=0.3, random_state=0)

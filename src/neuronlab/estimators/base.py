@@ -33,6 +33,7 @@ def fit_seed(random_state: Any) -> int:
 
 
 _RESEEDED = np.random.RandomState(0)
+_INT32_MAX = int(np.iinfo(np.int32).max)
 _RESEEDED_LOCK = threading.Lock()
 
 
@@ -42,7 +43,7 @@ def _int_seed(random_state: int) -> int:
     of a batched model."""
     with _RESEEDED_LOCK:
         _RESEEDED.seed(random_state)
-        return int(_RESEEDED.randint(np.iinfo(np.int32).max))
+        return int(_RESEEDED.randint(_INT32_MAX))
 
 
 def row_chunks(X: np.ndarray, width: int) -> list[np.ndarray]:

@@ -10,15 +10,17 @@ time, so the kernel sees exactly the torch loop's batches.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from itertools import pairwise
+from typing import Any, NamedTuple
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from neuronlab.errors import ConfigError, DivergedError
 from neuronlab.train.fused import ACTIVATION_CODES, DIVERGED, HEAD_CODES, OPTIMIZER_CODES, RUNNING, train_block
@@ -62,11 +64,20 @@ def kernel_threads(threads: int | None) -> Iterator[int]:
     # models stop at different epochs: hand them out one at a time, not in equal static slices
     chunk = numba.set_parallel_chunksize(1)
     try:
-        with threadpool_limits(limits=1, user_api="blas"):  # the kernel's wide layers call BLAS from each thread
+        with _blas().limit(limits=1, user_api="blas"):  # the kernel's wide layers call BLAS from each thread
             yield n
     finally:
         numba.set_parallel_chunksize(chunk)
         numba.set_num_threads(before)
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """The BLAS libraries loaded, found once (1.4 ms a call, as long as a small model's kernel call): the
+    kernel's ``np.dot`` calls SciPy's, loaded by the import below before the libraries are listed."""
+    import scipy.linalg.cython_blas  # noqa: F401
+
+    return ThreadpoolController()
 
 
 def train_fused(members: Sequence[Problem], threads: int | None = None, *,
@@ -77,28 +88,29 @@ def train_fused(members: Sequence[Problem], threads: int | None = None, *,
     first = members[0]
     dtype = np.dtype(first.dtype)
     K = len(members)
-    depth = np.array([len(p.weights) for p in members], dtype=np.int64)  # (K,)
-    L = int(depth.max())
 
-    # --- shapes and the packed layout: W_l (out, in) rows then b_l, layer after layer, per model
+    # --- shapes and the packed layout: W_l (out, in) rows then b_l, layer after layer, per model;
+    # worked out once per architecture (a sweep's models mostly share one), not once per model
+    archs = _architectures(members)
+    L = max(len(a.widths) - 1 for a, _ in archs)
+    depth = np.zeros(K, dtype=np.int64)  # (K,)
     widths = np.zeros((K, L + 1), dtype=np.int64)  # (K, L+1): F, h_1, …, O
     w_off = np.zeros((K, L), dtype=np.int64)
     b_off = np.full((K, L), -1, dtype=np.int64)  # −1: no bias
     n_params = np.zeros(K, dtype=np.int64)
-    for k, p in enumerate(members):
-        widths[k, :depth[k] + 1] = p.widths
-        pos = 0
-        for layer, (W, b) in enumerate(zip(p.weights, p.biases, strict=True)):
-            w_off[k, layer], pos = pos, pos + W.size
-            if b is not None:
-                b_off[k, layer], pos = pos, pos + b.size
-        n_params[k] = pos
+    for arch, rows in archs:
+        n = len(arch.widths) - 1
+        depth[rows], widths[rows, :n + 1], n_params[rows] = n, arch.widths, arch.n_params
+        w_off[rows, :n], b_off[rows, :n] = arch.w_off, arch.b_off
     params = np.zeros((K, int(n_params.max())), dtype=dtype)  # (K, P)
-    for k, p in enumerate(members):  # the problem's initial weights
-        for layer, (W, b) in enumerate(zip(p.weights, p.biases, strict=True)):
-            params[k, w_off[k, layer]:w_off[k, layer] + W.size] = W.ravel()
-            if b is not None:
-                params[k, b_off[k, layer]:b_off[k, layer] + b.size] = b
+    for arch, rows in archs:  # the problems' initial weights, a layer of every model of the shape at once
+        group = [members[k] for k in rows.tolist()]
+        for layer, (i, o) in enumerate(pairwise(arch.widths)):  # n_in, n_out
+            w = arch.w_off[layer]
+            params[rows, w:w + o * i] = np.stack([p.weights[layer] for p in group]).reshape(len(group), o * i)
+            if arch.b_off[layer] >= 0:
+                b = arch.b_off[layer]
+                params[rows, b:b + o] = np.stack([p.biases[layer] for p in group])
 
     # --- data, samples innermost: X (K, F, N), T (K, O, N); one copy per model (own split and scaler)
     n_out = int(widths[0, depth[0]])  # the head's width, shared by the group
@@ -157,27 +169,64 @@ def train_fused(members: Sequence[Problem], threads: int | None = None, *,
                 break
 
     # --- results: the best epoch's weights when early stopping saw one, else the last
-    out: list[Trained | DivergedError] = []
     validate = first.X_val is not None
-    for k, p in enumerate(members):
-        if status[k] == DIVERGED:
-            out.append(diverged(int(epochs[k]) + 1, p.eta))
-            continue
-        E_k = int(epochs[k])
-        val_loss, val_metric = ((log[k, :E_k, 1].tolist(), log[k, :E_k, 2].tolist()) if validate
-                                else ([math.nan] * E_k, [math.nan] * E_k))  # the loop's own NaN, as fit logs it
-        history = History(epoch=list(range(1, E_k + 1)), train_loss=log[k, :E_k, 0].tolist(),
-                          val_loss=val_loss, val_metric=val_metric, metric_name=p.metric, stopped_epoch=E_k)
-        restore = validate and int(best_epoch[k]) > 0
-        history.best_epoch = int(best_epoch[k]) if restore else None
-        theta = best_params[k] if restore else params[k]
-        weights, biases = [], []
-        for layer in range(int(depth[k])):
-            o, i = int(widths[k, layer + 1]), int(widths[k, layer])
-            weights.append(theta[w_off[k, layer]:w_off[k, layer] + o * i].reshape(o, i).copy())
-            biases.append(None if b_off[k, layer] < 0 else theta[b_off[k, layer]:b_off[k, layer] + o].copy())
-        out.append(Trained(weights, biases, history))
+    restore = (best_epoch > 0) if validate else np.zeros(K, dtype=bool)
+    theta = np.where(restore[:, None], best_params, params)  # (K, P)
+    train_losses = log[:, :, 0].tolist()  # K × E floats in one C call
+    val_losses, val_metrics = (log[:, :, 1].tolist(), log[:, :, 2].tolist()) if validate else ([], [])
+    out: list[Trained | DivergedError] = [None] * K  # type: ignore[list-item]
+    for arch, rows in archs:
+        layers = []  # per layer: every model's W (n, o, i) and b (n, o), one fresh array of the group each
+        for layer, (i, o) in enumerate(pairwise(arch.widths)):  # n_in, n_out
+            w, b = arch.w_off[layer], arch.b_off[layer]
+            layers.append((theta[rows, w:w + o * i].reshape(len(rows), o, i),
+                           None if b < 0 else theta[rows, b:b + o]))
+        for j, k in enumerate(rows.tolist()):
+            p = members[k]
+            if status[k] == DIVERGED:
+                out[k] = diverged(int(epochs[k]) + 1, p.eta)
+                continue
+            E_k = int(epochs[k])
+            val_loss, val_metric = ((_first(val_losses[k], E_k), _first(val_metrics[k], E_k)) if validate
+                                    else ([math.nan] * E_k, [math.nan] * E_k))  # the loop's own NaN, as fit logs it
+            history = History(epoch=list(range(1, E_k + 1)), train_loss=_first(train_losses[k], E_k), val_loss=val_loss,
+                              val_metric=val_metric, metric_name=p.metric, stopped_epoch=E_k,
+                              best_epoch=int(best_epoch[k]) if restore[k] else None)
+            out[k] = Trained([W[j] for W, _ in layers], [None if B is None else B[j] for _, B in layers], history)
     return out
+
+
+def _first(values: list[float], n: int) -> list[float]:
+    """The first ``n`` of a fresh list: itself when that is all of it (no copy of a whole history)."""
+    return values if len(values) == n else values[:n]
+
+
+class _Arch(NamedTuple):
+    """One network shape's packed layout: where each layer's W and b start in a model's parameters."""
+
+    widths: tuple[int, ...]  # (F, h_1, …, O)
+    w_off: tuple[int, ...]
+    b_off: tuple[int, ...]  # −1: no bias
+    n_params: int
+
+
+def _architectures(members: Sequence[Problem]) -> list[tuple[_Arch, np.ndarray]]:
+    """The distinct network shapes among ``members`` (widths and which layers have a bias), each with
+    its layout and the indices of its models."""
+    rows: dict[tuple[Any, ...], list[int]] = {}
+    for k, p in enumerate(members):
+        rows.setdefault((tuple(W.shape for W in p.weights), tuple(b is None for b in p.biases)), []).append(k)
+    archs = []
+    for (shapes, no_bias), ks in rows.items():
+        w_off, b_off, pos = [], [], 0
+        for (o, i), none in zip(shapes, no_bias, strict=True):
+            w_off.append(pos)
+            pos += o * i
+            b_off.append(-1 if none else pos)
+            pos += 0 if none else o
+        arch = _Arch((shapes[0][1], *(o for o, _ in shapes)), tuple(w_off), tuple(b_off), pos)
+        archs.append((arch, np.array(ks, dtype=np.int64)))
+    return archs
 
 
 def warm_up(dtype: str = "float32") -> None:
