@@ -1,5 +1,6 @@
-"""The package's shape, checked: layers import one way, the default CLI paths never import torch, and
-no core file grows past ~400 lines (ARCHITECTURE.md's picture, as tests)."""
+"""The package's shape, checked: layers import one way, no module reaches into another's underscored
+names, the default CLI paths never import torch, and no core file grows past ~400 lines
+(ARCHITECTURE.md's picture, as tests)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,42 @@ def test_layers_import_one_way() -> None:
             if target not in LAYERS or LAYERS.index(target) > LAYERS.index(pkg):
                 wrong.append(f"{path.relative_to(ROOT)} imports neuronlab.{target}")
     assert not wrong, "\n".join(sorted(wrong))
+
+
+def private_reaches(source: str) -> list[tuple[int, str]]:
+    """Where ``source`` uses another neuronlab module's underscored name: imported by name
+    (``from neuronlab.x import _helper``) or through an imported module or class (``x._helper``,
+    ``Cls._helper``).  Dunder names are public protocol, not private."""
+    tree = ast.parse(source)
+    private = lambda name: name.startswith("_") and not name.startswith("__")  # noqa: E731
+    found, bound = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "neuronlab":
+            for alias in node.names:
+                if private(alias.name):
+                    found.append((node.lineno, f"from {node.module} import {alias.name}"))
+                bound.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            bound.update(a.asname or a.name.split(".")[0] for a in node.names if a.name.split(".")[0] == "neuronlab")
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and private(node.attr) and isinstance(node.value, ast.Name)
+                and node.value.id in bound):
+            found.append((node.lineno, f"{node.value.id}.{node.attr}"))
+    return sorted(found)
+
+
+def test_the_private_name_scan_catches_each_form() -> None:
+    source = ("from neuronlab.train import fused\nfrom neuronlab.nn.init import _seed, uniform_init\n"
+              "import neuronlab.limits as lim\nfrom neuronlab.estimators import MLPClassifier\n"
+              "fused._pack(1)\nlim._cache\nMLPClassifier._check_params\nuniform_init.__doc__\nself._own\n")
+    assert [what for _, what in private_reaches(source)] == [
+        "from neuronlab.nn.init import _seed", "fused._pack", "lim._cache", "MLPClassifier._check_params"]
+
+
+def test_no_module_reaches_into_anothers_private_names() -> None:
+    wrong = [f"{path.relative_to(ROOT)}:{line}: {what}" for path in sorted(ROOT.rglob("*.py"))
+             for line, what in private_reaches(path.read_text())]
+    assert not wrong, "\n".join(wrong)
 
 
 def test_no_core_file_is_long() -> None:
