@@ -208,3 +208,17 @@ def test_expanded_points_are_plain_experiments() -> None:
     points = _sweep('[sweep.grid]\n"model.n_neurons" = [1, 2]\n').expand()
     assert all(type(p) is ExperimentSpec for p in points)
     assert [loads_spec(dump_spec(p)) for p in points] == points
+
+
+def test_a_loaded_sweep_is_expanded_once_and_a_changed_copy_again() -> None:
+    """The loader's expansion is what ``expand`` returns (the same frozen specs, not a second
+    validation of every point); a copy with other axes expands anew; equality ignores the cache."""
+    text = 'name = "s"\n[task]\nname = "sin"\n[sweep.grid]\n"train.eta" = [0.1, 0.2]\n'
+    spec, wider = loads_spec(text), loads_spec(text.replace("0.2]", "0.3, 0.4]"))
+    assert isinstance(spec, SweepSpec) and isinstance(wider, SweepSpec)
+    first = spec.expand()
+    assert [e.train.eta for e in first] == [0.1, 0.2]
+    assert all(a is b for a, b in zip(spec.expand(), first, strict=True))
+    assert spec == loads_spec(text) and dump_spec(spec) == dump_spec(loads_spec(text))
+    other = spec.model_copy(update={"sweep": wider.sweep})
+    assert [e.train.eta for e in other.expand()] == [0.1, 0.3, 0.4]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -175,3 +177,20 @@ def test_make_model_builds_neural_estimators_lazily() -> None:
     assert isinstance(make_model("mlp", "binary"), est.MLPClassifier)
     assert isinstance(make_model("neuron", "binary"), est.NeuronClassifier)
     assert isinstance(make_model("neuron", "regression"), est.NeuronRegressor)
+
+
+@pytest.mark.parametrize(("name", "kind", "params"), [
+    ("mlp", "binary", {"hidden": (5, 3), "eta": 0.2, "alpha": 1e-3, "optimizer": "sgd", "early_stopping": True}),
+    ("mlp", "regression", {"hidden": 7, "loss": "mae", "scale_target": False, "batch_size": 16}),
+    ("neuron", "binary", {"eta": 0.3, "max_epochs": 12}),
+    ("neuron", "regression", {}),
+    ("bayes_neuron", "binary", {"alpha": 0.5}),
+])
+def test_our_estimators_are_built_as_set_params_would(name: str, kind: str, params: dict[str, Any]) -> None:
+    """Our classes are constructed with the parameters directly: the same estimator as a default one
+    given them through ``set_params``, the seed applied, an unknown name refused with the valid ones."""
+    built = make_model(name, kind, random_state=11, **params)
+    reference = type(built)().set_params(**params, random_state=11)
+    assert built.get_params() == reference.get_params()
+    with pytest.raises(ConfigError, match=r"has no parameter 'etta'; valid parameters: .*'random_state'"):
+        make_model(name, kind, etta=0.1, **params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import socket
 import subprocess
 import sys
@@ -195,3 +196,21 @@ def test_plain_unwraps_numpy_and_drops_non_finite() -> None:
     assert type(plain(value)["n"]) is int
     with pytest.raises(ConfigError, match="cannot store"):
         plain({"model": object()})
+
+
+@pytest.mark.parametrize("values", [
+    [0.1, 2, 3.5], [1, 2, 3], [], [0.5, math.nan, 1.0], [math.inf, 1], [-math.inf], [True, 0.5], [1e308, 1e308],
+    [10**400, 0.5], [10**400, 7], [0.5, None], [0.5, "a"], [np.float64(0.25), 0.5], [[0.5, math.nan], [1, 2]],
+])
+def test_plain_lists_take_the_fast_path_only_when_it_gives_the_same(values: list[Any]) -> None:
+    """Lists of plain finite numbers are copied whole; anything else (NaN, inf, bools, NumPy scalars,
+    a sum that overflows, an int beyond float range among floats) element by element, as before."""
+    def slow(v: Any) -> Any:
+        if isinstance(v, list):
+            return [slow(x) for x in v]
+        if hasattr(v, "tolist"):
+            v = v.tolist()
+        return None if isinstance(v, float) and not math.isfinite(v) else v
+    out = plain({"v": values})["v"]
+    assert out == slow(values) and out is not values
+    assert [type(x) for x in out] == [type(x) for x in slow(values)]

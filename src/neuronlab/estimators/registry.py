@@ -34,28 +34,53 @@ def make_model(name: str, kind: str, **params: Any) -> BaseEstimator:
     elif name == "mlp":
         from neuronlab.estimators import MLPClassifier, MLPRegressor
 
-        est = MLPRegressor() if regression else MLPClassifier()
+        return _ours(name, MLPRegressor if regression else MLPClassifier, params, random_state)
     elif name == "neuron":
         from neuronlab.estimators import NeuronClassifier, NeuronRegressor
 
-        est = NeuronRegressor() if regression else NeuronClassifier()
+        return _ours(name, NeuronRegressor if regression else NeuronClassifier, params, random_state)
     elif name == "bayes_neuron":
         from neuronlab.estimators.bayes_neuron import BayesianNeuronClassifier
 
         if regression:
             raise ConfigError("model 'bayes_neuron' is a binary classifier; for regression use 'gp' or 'linear'")
-        est = BayesianNeuronClassifier()
+        return _ours(name, BayesianNeuronClassifier, params, random_state)
     else:
         raise ConfigError(f"unknown model {name!r}; use one of {valid_names(MODELS)}")
     valid = est.get_params(deep=False)
+    _check_names(name, params, valid)
+    if random_state is not None and "random_state" in valid:
+        params["random_state"] = random_state
+    return est.set_params(**params)
+
+
+def _ours(name: str, cls: type[BaseEstimator], params: dict[str, Any], random_state: Any) -> BaseEstimator:
+    """One of our estimators built with ``params``: what ``cls().set_params(**params)`` gives (our
+    constructors only store their arguments), without ``get_params``' signature inspection per model
+    (0.2 ms, as long as a hundred epochs of a batched model)."""
+    valid = parameter_names(cls)
+    _check_names(name, params, valid)
+    if random_state is not None and "random_state" in valid:
+        params["random_state"] = random_state
+    return cls(**params)
+
+
+def parameter_names(cls: type[BaseEstimator]) -> tuple[str, ...]:
+    """The constructor parameters of an estimator class (``get_params`` of a default instance), once."""
+    if cls not in _PARAMETERS:
+        _PARAMETERS[cls] = tuple(cls().get_params(deep=False))
+    return _PARAMETERS[cls]
+
+
+_PARAMETERS: dict[type[BaseEstimator], tuple[str, ...]] = {}
+
+
+def _check_names(name: str, params: dict[str, Any], valid: Any) -> None:
     unknown = sorted(set(params) - set(valid))
     if unknown:
         raise ConfigError(
             f"model {name!r} has no parameter {unknown[0]!r}; valid parameters: {valid_names(valid)}"
         )
-    if random_state is not None and "random_state" in valid:
-        params["random_state"] = random_state
-    return est.set_params(**params)
 
 
 def final_estimator(estimator: Any) -> Any:

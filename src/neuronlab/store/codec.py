@@ -26,6 +26,15 @@ def plain(value: Any) -> Any:
     """``value`` as JSON-portable Python: NumPy/torch scalars and arrays unwrapped (through their
     ``tolist``, so neither is imported here), tuples as lists, non-finite floats as None (NaN and inf
     are not JSON; PostgreSQL rejects them)."""
+    kind = type(value)  # the plain types first, by exact type: a sweep stores ~100 values a run
+    if kind is str or kind is int or value is None or kind is bool:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if kind is list and _finite_numbers(value):
+        return list(value)
     if hasattr(value, "tolist") and not isinstance(value, str | bytes):
         value = value.tolist()
     if isinstance(value, Mapping):
@@ -38,6 +47,18 @@ def plain(value: Any) -> Any:
         return value
     raise ConfigError(f"cannot store {type(value).__name__} value {value!r} in a run; use numbers, "
                       "strings, lists or dicts")
+
+
+def _finite_numbers(values: list[Any]) -> bool:
+    """All ints and finite floats (no bool, no NaN or inf), checked at C speed: a sum of finite
+    floats is finite unless it overflows, and then the caller takes the slow path."""
+    kinds = set(map(type, values))
+    if not kinds <= {int, float} or float not in kinds:
+        return kinds <= {int}
+    try:
+        return math.isfinite(sum(values))
+    except OverflowError:  # an int beyond float range among floats
+        return False
 
 
 def canonical_json(spec: Mapping[str, Any]) -> str:
