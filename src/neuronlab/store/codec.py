@@ -91,7 +91,7 @@ def encode_history(history: Mapping[str, Any]) -> tuple[bytes, int]:
     header = json.dumps({"columns": [[name, len(col)] for name, col in columns.items()]}).encode()
     body = b"".join(_little(col).tobytes() for col in columns.values())
     n_epochs = max((len(col) for col in columns.values()), default=0)
-    return zlib.compress(header + b"\n" + body, 6), n_epochs
+    return zlib.compress(header + b"\n" + body, 1), n_epochs
 
 
 def decode_history(blob: bytes, fmt: str = HISTORY_FORMAT) -> dict[str, list[float]]:
