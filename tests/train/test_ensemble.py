@@ -14,7 +14,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification, make_moons, make_regression
 from sklearn.model_selection import train_test_split
 
-from neuronlab.errors import ConfigError, DivergedError
+from neuronlab.errors import ConfigError, DivergedError, NeuronlabError
 from neuronlab.estimators import MLPClassifier, MLPRegressor
 from neuronlab.estimators.batch import fit_ensemble, fit_mlps
 from neuronlab.estimators.registry import make_model
@@ -203,6 +203,25 @@ def test_build_model_wrappers_are_fitted_as_their_own_fit_would(engine: str) -> 
         alone, batched = clone(model).fit(X, y), clone(model)
         assert fit_mlps([batched], [(X, y)]) == [None]
         np.testing.assert_allclose(batched.predict(X), alone.predict(X), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("bad", [
+    {"eta": -1.0}, {"eta": 0}, {"max_epochs": True}, {"max_epochs": 2.0}, {"alpha": float("nan")},
+    {"hidden": (0,)}, {"hidden": [4, 0]}, {"hidden": (4, 10**9)}, {"activation": "nope"}, {"activation": ["relu"]},
+    {"batch_size": 0}, {"tol": -1e-4}, {"momentum": 1.5}, {"dtype": "float16"},
+])
+def test_a_batch_checks_each_value_it_has_not_seen(bad: dict[str, Any]) -> None:
+    """A batch remembers the values it has checked (most are shared), by type and value: a bad value
+    after good ones — even one equal to a good one but of another type (True for 1, 2.0 for 2) — fails
+    exactly as the model's own fit fails, and the good models around it train."""
+    good: dict[str, Any] = dict(hidden=(4,), activation="relu", eta=0.05, max_epochs=2, alpha=1e-4, batch_size=None)
+    ests = [MLPClassifier(**good, random_state=0), MLPClassifier(**{**good, **bad}, random_state=1),
+            MLPClassifier(**good, random_state=2)]
+    with pytest.raises(NeuronlabError) as alone:  # a ConfigError, or a LimitError for a layer too wide
+        clone(ests[1]).fit(X_MOONS, Y_MOONS)
+    errors = fit_ensemble(ests, X_MOONS, Y_MOONS)
+    assert errors[0] is None and errors[2] is None
+    assert type(errors[1]) is type(alone.value) and str(errors[1]) == str(alone.value)
 
 
 def test_bad_input_is_reported_per_model() -> None:

@@ -61,10 +61,17 @@ class MLPBase(Net):
     intercepts_: list[np.ndarray | None]
     _kind: str
 
-    def _check_params(self) -> None:
-        config.check_all(self, config.MLP_TRAINING)
-        limits.check_hidden(self._hidden())
-        get_activation(self.activation)
+    def _check_params(self, seen: set[Any] | None = None) -> None:
+        """Check every knob; ``seen`` (one set per batch, see ``config.check_all``): what is already
+        checked, the network's shape and activation included, passes at once."""
+        config.check_all(self, config.MLP_TRAINING, seen=seen)
+        shape = ("hidden and activation", type(self.hidden), repr(self.hidden), type(self.activation),
+                 repr(self.activation))
+        if seen is None or shape not in seen:
+            limits.check_hidden(self._hidden())
+            get_activation(self.activation)
+            if seen is not None:
+                seen.add(shape)
 
     def _hidden(self) -> tuple[int, ...]:
         hidden: Any = self.hidden
@@ -95,7 +102,7 @@ class MLPBase(Net):
         checked arrays and the attributes validation learnt (``n_features_in_``, ``classes_``, …),
         since those depend on nothing but the data.
         """
-        self._check_params()
+        self._check_params(None if memo is None else memo.setdefault(("checked",), set()))
         key = (id(X), id(y), type(self))
         if memo is not None and key in memo:
             X, t, learnt = memo[key]
@@ -353,10 +360,9 @@ class MLPRegressor(RegressorMixin, MLPBase):
         tags.target_tags.multi_output = True
         return tags
 
-    def _check_params(self) -> None:
-        super()._check_params()
-        for name in config.MLP_REGRESSION:
-            config.check(name, getattr(self, name))
+    def _check_params(self, seen: set[Any] | None = None) -> None:
+        super()._check_params(seen)
+        config.check_all(self, config.MLP_REGRESSION, seen=seen)
 
     def _training_targets(self, t: np.ndarray, *, first: bool, memo: Memo | None = None) -> np.ndarray:
         """Standardise t (N, k) with ``scale_target``: on the first fit learn ``target_scaler_`` (None
