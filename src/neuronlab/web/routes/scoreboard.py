@@ -6,224 +6,67 @@ codes (401 no or unknown token, 403 not yours, 404 no such thing, 409 closed, 41
 quota, 400 anything else the user can fix).  Instructor actions and a student's own submissions need
 ``Authorization: Bearer <token>``; the board, a task's rules, its training rows and test inputs are
 public, the test labels never leave the service.
+
+This module holds only the routes, API and pages, on one ``router`` (one flat list of routes, which
+``create_app`` reads to find the join page); beside it live the route class with the body limits and error
+codes (:mod:`~neuronlab.web.routes.scoreboard_route`), the dependencies
+(:mod:`~neuronlab.web.routes.scoreboard_deps`) and the request and response models
+(:mod:`~neuronlab.web.routes.scoreboard_models`), and every public name they had here is still importable from here.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path as FilePath
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from fastapi.routing import APIRoute
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict, Field
 
-from neuronlab.classroom import AuthError, Classroom, ClosedError, ForbiddenError, NotFoundError, QuotaError, defaults
+from neuronlab.classroom import Classroom
 from neuronlab.classroom.risk import board_warning
-from neuronlab.errors import NeuronlabError
-from neuronlab.store import StoreError
+from neuronlab.web.routes.scoreboard_deps import (
+    ClassId,
+    Format,
+    RoomDep,
+    TaskId,
+    TokenDep,
+    get_classroom,
+    get_token,
+    open_classroom,
+)
+from neuronlab.web.routes.scoreboard_models import (
+    BoardOut,
+    BoardRowOut,
+    ClassOut,
+    CodesIn,
+    CodesOut,
+    JoinIn,
+    JoinOut,
+    Me,
+    NewTask,
+    NewTaskOut,
+    PredictionsIn,
+    RankOut,
+    Rows,
+    SubmissionOut,
+    SubmittedOut,
+    TaskOut,
+)
+from neuronlab.web.routes.scoreboard_route import LARGE_BODY, SMALL_BODY, ClassroomRoute
 
-SMALL_BODY = 16_000  # names, codes, settings
-LARGE_BODY = 2_000_000  # a CSV of predictions or of a new task
-_LARGE_PATHS = ("/tasks", "/submissions")  # POST a new task (maybe a CSV) or predictions; the rest are small
-_STATUS: tuple[tuple[type[Exception], int], ...] = (
-    (AuthError, 401), (ForbiddenError, 403), (NotFoundError, 404), (ClosedError, 409), (QuotaError, 429),
-    (StoreError, 503), (NeuronlabError, 400))
-
-
-class ClassroomRoute(APIRoute):
-    """Per-route body limits (read before parsing) and the classroom's errors as their HTTP codes."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-        limit = LARGE_BODY if self.path.endswith(_LARGE_PATHS) else SMALL_BODY
-
-        async def limited(request: Request) -> Response:
-            if request.method in ("POST", "PUT", "PATCH"):
-                declared = request.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > limit:
-                    return _too_large(limit)
-                body = bytearray()
-                async for chunk in request.stream():
-                    body += chunk
-                    if len(body) > limit:
-                        return _too_large(limit)
-                request._body = bytes(body)  # FastAPI reads the body from here (its documented route-class recipe)
-            try:
-                return await handler(request)
-            except NeuronlabError as exc:
-                status = next(code for kind, code in _STATUS if isinstance(exc, kind))
-                headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-                return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
-
-        return limited
-
-
-def _too_large(limit: int) -> JSONResponse:
-    return JSONResponse({"detail": f"the request body is over {limit} bytes; send less"}, status_code=413)
-
+__all__ = ["JOIN_PAGE", "LARGE_BODY", "SMALL_BODY", "BoardOut", "BoardRowOut", "ClassId", "ClassOut",
+           "ClassroomRoute", "CodesIn", "CodesOut", "Format", "JoinIn", "JoinOut", "Me", "NewTask", "NewTaskOut",
+           "PredictionsIn", "RankOut", "RoomDep", "Rows", "SubmissionOut", "SubmittedOut", "TaskId", "TaskOut",
+           "TokenDep", "add_task", "board", "board_page", "class_info", "class_page", "close", "export",
+           "get_classroom", "get_token", "issue_codes", "join", "join_page", "me", "open_classroom", "router",
+           "submissions", "submit", "task_info", "templates", "test_inputs", "train_rows"]
 
 router = APIRouter(route_class=ClassroomRoute, tags=["scoreboard"])
 templates = Jinja2Templates(directory=FilePath(__file__).parents[1] / "templates")
-_bearer = HTTPBearer(auto_error=False, description="The instructor token or a student's token.")
-
-
-def get_classroom(request: Request) -> Classroom:
-    """The app's Classroom, opened once on the store's URL (``app.state.db_url``, set by create_app)."""
-    state = request.app.state
-    room = getattr(state, "classroom", None)
-    if room is None:
-        room = state.classroom = Classroom(state.db_url)
-    assert isinstance(room, Classroom)
-    return room
-
-
-async def get_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str | None:
-    """The bearer token, if any (async: a plain ``def`` would cost a thread hand-off per request)."""
-    return None if credentials is None else credentials.credentials
-
-
-async def open_classroom(request: Request) -> Classroom:
-    """The dependency behind ``RoomDep``: the open Classroom straight from the event loop (a plain ``def``
-    would be a thread hand-off each way on every request, which under a class playing on the same server
-    waits behind every queued frame); only the first call, which opens it and checks the schema, goes to a
-    thread."""
-    room = getattr(request.app.state, "classroom", None)
-    if isinstance(room, Classroom):
-        return room
-    return await run_in_threadpool(get_classroom, request)
-
-
-RoomDep = Annotated[Classroom, Depends(open_classroom)]
-TokenDep = Annotated[str | None, Depends(get_token)]
-ClassId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The class id.")]
-TaskId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The task id.")]
-Format = Annotated[Literal["json", "csv"], Query(description="json, or csv to download")]
-
-
-# -- request and response models (separate from the tables) ------------------------------------------------
-
-
-class NewTask(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(None, max_length=200, description="Shown on the board; defaults to the task name.")
-    task: str | None = Field(None, max_length=100, description="A built-in task (see `neuronlab tasks`) ...")
-    params: dict[str, float | int | str | bool] = Field(default_factory=dict, max_length=20,
-                                                         description="... and its parameters.")
-    csv: str | None = Field(None, max_length=LARGE_BODY, description="Or a CSV table, with `target`.")
-    target: str | None = Field(None, max_length=200)
-    kind: Literal["binary", "multiclass", "regression"] | None = None
-    test_fraction: float = Field(0.3, gt=0, lt=1, description="Held-out test rows of a CSV.")
-    public_fraction: float = Field(defaults.PUBLIC_FRACTION, gt=0, lt=1)
-    quota_per_day: int | None = Field(defaults.QUOTA_PER_DAY, ge=1, le=10_000, description="null: no limit.")
-    quota_total: int | None = Field(defaults.QUOTA_TOTAL, ge=1, le=1_000_000, description="null: no limit.")
-    ladder_step: float | None = Field(None, gt=0, le=1,
-                                      description="The Ladder's step; null: derived from the public part's size.")
-
-
-class CodesIn(BaseModel):
-    n: int = Field(1, ge=1, le=500)
-
-
-class CodesOut(BaseModel):
-    class_id: int
-    codes: list[str]
-
-
-class JoinIn(BaseModel):
-    code: str = Field(max_length=100)
-    name: str = Field(max_length=100)
-
-
-class JoinOut(BaseModel):
-    class_id: int
-    member_id: int
-    name: str
-    token: str = Field(description="Your student token: keep it, it is shown once.")
-
-
-class Me(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    role: Literal["instructor", "student"]
-    class_id: int
-    member_id: int | None
-    name: str | None
-
-
-class TaskOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    class_id: int
-    name: str
-    kind: str
-    metric: str
-    source: dict[str, Any]
-    feature_names: list[str]
-    labels: list[str] | None
-    n_train: int
-    n_test: int
-    n_public: int
-    public_fraction: float
-    quota_per_day: int | None
-    quota_total: int | None
-    ladder_step: float
-    status: Literal["open", "closed"]
-    created_at: datetime
-    closed_at: datetime | None
-
-
-class NewTaskOut(TaskOut):
-    warning: str | None = Field(description="Set when a probing student could read the public labels off the board "
-                                            "over a term (measured by simulating the attacks), with the levers.")
-
-
-class ClassOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    name: str
-    created_at: datetime
-    tasks: list[TaskOut]
-
-
-class Rows(BaseModel):
-    task_id: int
-    feature_names: list[str]
-    ids: list[int]
-    rows: list[list[float]]
-    targets: list[Any] | None = None
-
-
-class SubmissionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    task_id: int
-    student: str
-    created_at: datetime
-    status: Literal["scored", "rejected"]
-    error: str | None
-    source: str
-    published: float | None = Field(description="Your public board value after this submission (Ladder rule).")
-    new_best: bool
-    private_score: float | None = Field(description="Revealed once the task is closed.")
-
-
-class SubmittedOut(SubmissionOut):
-    """A new submission, with what the student needs next: how many more the quotas allow."""
-
-    ladder_step: float = Field(description="The task's Ladder step: published values are multiples of it.")
-    remaining_today: int | None = Field(description="Submissions left today (UTC) after this one; null: no daily cap.")
-    remaining_total: int | None = Field(description="Submissions left in all after this one; null: no total cap.")
 
 
 def _submitted(room: Classroom, task_id: int, token: str | None, view: Any) -> SubmittedOut:
@@ -240,41 +83,6 @@ def _submitted(room: Classroom, task_id: int, token: str | None, view: Any) -> S
         **SubmissionOut.model_validate(view).model_dump(), "ladder_step": task.ladder_step,
         "remaining_today": None if task.quota_per_day is None else max(0, task.quota_per_day - today),
         "remaining_total": None if task.quota_total is None else max(0, task.quota_total - len(mine))})
-
-
-class BoardRowOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    rank: int
-    student: str
-    published: float
-    submissions: int
-    updated_at: datetime
-
-
-class RankOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    rank: int
-    student: str
-    private_score: float
-    published: float | None
-    submission_id: int
-
-
-class BoardOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    task: TaskOut
-    rows: list[BoardRowOut]
-    final: list[RankOut] | None
-
-
-class PredictionsIn(BaseModel):
-    """JSON body of a submission: ``predictions`` in test-id order (or ``{id: value}``), or a saved run."""
-
-    predictions: list[float | int | str] | dict[str, float | int | str] | None = None
-    run_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
 _SUBMIT_BODY = {"requestBody": {"required": True, "content": {
