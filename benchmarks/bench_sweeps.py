@@ -14,7 +14,8 @@ End to end, as users run it (each a fresh process, median of three): ``neuronlab
 K = 256 and 1,024 writing a new SQLite store, against scikit-learn run as a process (its start-up and
 data, measured, plus K fits at its loop's rate); ``neuronlab train moons`` (a single fit from the CLI).
 Beside them, the start-up floor (a sweep of one run of one epoch, median of five) and the ratio beyond it:
-scikit-learn's K fits against our wall time minus that floor.
+scikit-learn's K fits against our wall time minus that floor; and the inner call, ``run_sweep`` in process
+after a warm-up (the largest K), against scikit-learn's K fits alone.
 
 W2: a mixed sweep on moons (widths 2–80, depth 1–3, sigmoid/tanh/relu/leaky_relu, η log-uniform
 1e-4…1e-1, α log-uniform 1e-6…1e-2, early stopping with n_iter_no_change=30 and tol=1e-4 on both
@@ -53,8 +54,8 @@ from threadpoolctl import threadpool_limits
 
 from neuronlab.estimators import MLPClassifier
 from neuronlab.estimators.batch import fit_ensemble
-from neuronlab.experiments.executors import run_ensemble
-from neuronlab.experiments.runner import expand
+from neuronlab.experiments.executors import default_threads, run_ensemble
+from neuronlab.experiments.runner import expand, run_sweep
 from neuronlab.experiments.spec import loads_spec
 from neuronlab.store import RunStore
 from neuronlab.train.ensemble_fused import train_fused
@@ -318,11 +319,31 @@ def end_to_end(sk_rate: float, ks: list[int]) -> list[str]:
             rows.append(f"| `neuronlab sweep` W1, K = {k:,} (SQLite store included) | {wall:.2f} | {sk:.1f} | "
                         f"**{sk / wall:.1f}** | {(sk - sk_start) / (wall - floor):.1f} |")
             print(rows[-1], file=sys.stderr, flush=True)
+        rows.append(in_process(sk_rate, max(ks), n, Path(tmp)))
+        print(rows[-1], file=sys.stderr, flush=True)
         wall = median_wall([exe, "train", "moons", "--epochs", str(EPOCHS)])
         sk = sk_start + EPOCHS / sk_rate
         rows.append(f"| `neuronlab train moons --epochs {EPOCHS}` (one fit, scores, ceiling) | {wall:.2f} | {sk:.2f} | "
                     f"{sk / wall:.2f} | |")
     return rows
+
+
+def in_process(sk_rate: float, k: int, n: int, tmp: Path) -> str:
+    """The inner call of ``neuronlab sweep``: ``run_sweep`` on W1 in this process, after a warm-up sweep
+    (imports done, the kernel loaded), with the CLI's executor and threads, a new SQLite store each time,
+    median of three; against scikit-learn's K fits at its loop's rate (no start-up on either side)."""
+    threads = default_threads("ensemble", 1)
+    run_sweep(loads_spec(W1_SPEC.format(n=n, epochs=1, count=1)), store=RunStore(tmp / "warm.db"),
+              executor="ensemble", threads=threads)
+    walls = []
+    for i in range(3):
+        start = time.perf_counter()
+        run_sweep(loads_spec(W1_SPEC.format(n=n, epochs=EPOCHS, count=k)), store=RunStore(tmp / f"inner-{i}.db"),
+                  executor="ensemble", threads=threads)
+        walls.append(time.perf_counter() - start)
+    wall, sk = float(np.median(walls)), k * EPOCHS / sk_rate
+    return (f"| `run_sweep` in process (the spec loaded, runs trained, scored and stored; imports and kernel "
+            f"loaded), W1, K = {k:,} | {wall:.2f} | {sk:.1f} (K fits) | {sk / wall:.1f} | |")
 
 
 W2_SPEC = """
